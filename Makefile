@@ -1,0 +1,43 @@
+# tradeledger — `make run` and `make test` bootstrap what is missing, then run.
+# Bootstrapping is idempotent: stamps under .stamps/ skip work already done.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMPS := .stamps
+
+.PHONY: run test bootstrap contracts lint bench clean
+
+run: bootstrap
+	$(BIN)/tradeledger up
+
+test: bootstrap
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bootstrap: $(STAMPS)/python $(STAMPS)/node contracts
+
+$(STAMPS)/python: pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "tradeledger needs Python 3.11+; set PYTHON=/path/to/python3.11")'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@mkdir -p $(STAMPS) && touch $@
+
+$(STAMPS)/node: package.json package-lock.json
+	@node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : 1)' || { echo "tradeledger needs Node.js 20+"; exit 1; }
+	npm ci --no-audit --no-fund
+	@mkdir -p $(STAMPS) && touch $@
+
+contracts: $(STAMPS)/python $(STAMPS)/node
+	$(BIN)/python -m chain.compiler
+
+lint: bootstrap
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check chain api tradeledger tests bench
+	$(BIN)/mypy
+
+bench: bootstrap
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(STAMPS) build .pytest_cache .mypy_cache .ruff_cache

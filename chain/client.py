@@ -1,0 +1,113 @@
+"""``Chain``: one connection to the EVM with its manifest, keys and senders."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any, TypeVar
+
+from web3 import HTTPProvider, Web3
+
+from chain.compiler import Artifact, build_dir, load_artifacts
+from chain.config import NetworkSettings
+from chain.contracts import WRAPPERS, BoundContract, DualControlContract, ParticipantsContract
+from chain.errors import ChainError, ConfigurationError
+from chain.events import EventDecoder
+from chain.keys import KeyStore
+from chain.manifest import Manifest, load_manifest
+from chain.reverts import ErrorDecoder
+from chain.sender import Sender
+
+# Key names in the keystore.
+DEPLOYER = "deployer"
+OPERATOR = "operator"
+OFFICERS = ("officer-1", "officer-2")
+
+W = TypeVar("W", bound=BoundContract)
+
+
+def org_key_name(org: bytes) -> str:
+    return f"org-0x{org.hex()}"
+
+
+def connect_web3(url: str) -> Web3:
+    w3 = Web3(HTTPProvider(url, cache_allowed_requests=True, request_kwargs={"timeout": 30}))
+    try:
+        w3.eth.chain_id  # noqa: B018 - fail fast with a clear message
+    except Exception as exc:
+        raise ChainError(f"cannot reach the chain at {url}: {exc}; is the node running?") from exc
+    return w3
+
+
+class Chain:
+    def __init__(
+        self,
+        w3: Web3,
+        network: NetworkSettings,
+        keystore: KeyStore,
+        *,
+        manifest: Manifest | None = None,
+        artifacts: dict[str, Artifact] | None = None,
+    ) -> None:
+        self.w3 = w3
+        self.network = network
+        self.keystore = keystore
+        self.manifest = manifest
+        self.artifacts = artifacts if artifacts is not None else load_artifacts(build_dir())
+        self._senders: dict[str, Sender] = {}
+
+    @classmethod
+    def connect(cls, url: str, network: NetworkSettings, keystore: KeyStore, *, load: bool = True) -> Chain:
+        w3 = connect_web3(url)
+        chain = cls(w3, network, keystore)
+        if network.chain_id is not None and chain.chain_id != network.chain_id:
+            raise ConfigurationError(
+                f"network {network.name!r} expects chain id {network.chain_id}, the node at {url} is {chain.chain_id}"
+            )
+        if load:
+            chain.manifest = load_manifest(chain.chain_id)
+        return chain
+
+    @cached_property
+    def chain_id(self) -> int:
+        return int(self.w3.eth.chain_id)
+
+    @cached_property
+    def decoder(self) -> ErrorDecoder:
+        abis: list[list[dict[str, Any]]] = [a.abi for a in self.artifacts.values()]
+        if self.manifest:
+            abis += [r.abi for r in self.manifest.contracts.values()]
+        return ErrorDecoder(abis)
+
+    def sender(self, key: str) -> Sender:
+        if key not in self._senders:
+            self._senders[key] = Sender(self.w3, self.keystore.load(key), self.decoder, gas_price=self.network.gas_price)
+        return self._senders[key]
+
+    def resync_senders(self) -> None:
+        """Re-read every sender's nonce (after a node restart or a snapshot revert)."""
+        for sender in self._senders.values():
+            sender.resync()
+
+    def require_manifest(self) -> Manifest:
+        if self.manifest is None:
+            raise ConfigurationError(f"nothing is deployed on chain {self.chain_id} yet; run `tradeledger deploy`")
+        return self.manifest
+
+    def contract(self, name: str, as_key: str | None = None, wrapper: type[W] | None = None) -> W:
+        record = self.require_manifest().record(name)
+        cls = wrapper or WRAPPERS.get(name, BoundContract)
+        bound = cls(self.w3, name, record.address, record.abi, self.decoder, self.sender(as_key) if as_key else None)
+        return bound  # type: ignore[return-value]
+
+    def participants(self, as_key: str | None = None) -> ParticipantsContract:
+        return self.contract("Participants", as_key, ParticipantsContract)
+
+    def dual_control(self, as_key: str | None = None) -> DualControlContract:
+        return self.contract("DualControl", as_key, DualControlContract)
+
+    def access_manager(self, as_key: str | None = None) -> BoundContract:
+        return self.contract("AccessManager", as_key, BoundContract)
+
+    def event_decoder(self) -> EventDecoder:
+        manifest = self.require_manifest()
+        return EventDecoder({name: (r.address, r.abi) for name, r in manifest.contracts.items()})

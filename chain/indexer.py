@@ -1,0 +1,201 @@
+"""Follows the chain and keeps the database index in step with it.
+
+Reads events of the deployed contracts in bounded block ranges (``eth_getLogs``
+with address and topic filters), up to ``head - confirmations``. Each range is
+stored with the hashes of its blocks in one database transaction, together with
+what the projections derive from it. Before each step the last indexed block's
+hash is compared with the chain; on a mismatch (a reorg) the orphaned rows are
+deleted back to the fork point and the projections are rebuilt from the kept
+events. ``reindex`` wipes the index and projections and rebuilds them from the
+deployment block.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from eth_utils import keccak
+from hexbytes import HexBytes
+from sqlalchemy import Engine, delete
+from sqlmodel import Session, SQLModel, col, select
+
+from chain.client import Chain
+from chain.errors import ChainError
+from chain.events import ChainEvent
+from chain.index_models import ChainBlock, ChainEventRow, IndexerCheckpoint
+from chain.reverts import _canonical_type
+
+log = logging.getLogger(__name__)
+
+CHECKPOINT = "main"
+
+
+class Projection(Protocol):
+    """Derives query tables from events. Must be a pure function of the event sequence."""
+
+    tables: Sequence[type[SQLModel]]
+
+    def apply(self, session: Session, event: ChainEvent) -> None: ...
+
+
+def _event_topics(abis: list[list[dict[str, Any]]]) -> list[str]:
+    topics = set()
+    for abi in abis:
+        for item in abi:
+            if item.get("type") == "event":
+                sig = f"{item['name']}({','.join(_canonical_type(p) for p in item['inputs'])})"
+                topics.add("0x" + keccak(text=sig).hex())
+    return sorted(topics)
+
+
+class Indexer:
+    def __init__(
+        self,
+        chain: Chain,
+        engine: Engine,
+        projections: Sequence[Projection] = (),
+        *,
+        confirmations: int | None = None,
+        batch_blocks: int = 2_000,
+    ) -> None:
+        self.chain = chain
+        self.engine = engine
+        self.projections = list(projections)
+        self.confirmations = chain.network.confirmations if confirmations is None else confirmations
+        self.batch_blocks = batch_blocks
+        manifest = chain.require_manifest()
+        self.start_block = manifest.start_block
+        self.decoder = chain.event_decoder()
+        self.topics = _event_topics([r.abi for r in manifest.contracts.values()])
+        self._lock = threading.Lock()
+
+    # --- public ---------------------------------------------------------------------------
+
+    def checkpoint(self) -> IndexerCheckpoint | None:
+        with Session(self.engine) as session:
+            return session.get(IndexerCheckpoint, CHECKPOINT)
+
+    def safe_head(self) -> int:
+        return max(int(self.chain.w3.eth.block_number) - self.confirmations, -1)
+
+    def sync(self, to_block: int | None = None, progress: Callable[[int, int], None] | None = None) -> int:
+        """Index up to ``to_block`` (default: the confirmed head); returns the last indexed block."""
+        with self._lock:
+            target = self.safe_head() if to_block is None else min(to_block, self.safe_head())
+            last = self._check_reorg()
+            while last < target:
+                end = min(last + self.batch_blocks, target)
+                self._index_range(last + 1, end)
+                last = end
+                if progress:
+                    progress(last, target)
+            return last
+
+    def reindex(self, progress: Callable[[int, int], None] | None = None) -> int:
+        """Wipe the index and every projection, then rebuild from the deployment block."""
+        with self._lock, Session(self.engine) as session:
+            self._wipe_projections(session)
+            for table in (ChainEventRow, ChainBlock, IndexerCheckpoint):
+                session.exec(delete(table))  # type: ignore[call-overload]
+            session.commit()
+        return self.sync(progress=progress)
+
+    def run(self, stop: threading.Event, interval: float = 1.0) -> None:
+        """Follow the chain until ``stop`` is set."""
+        while not stop.is_set():
+            try:
+                self.sync()
+            except ChainError as exc:
+                log.warning("indexer: %s; retrying", exc)
+            except Exception:
+                log.exception("indexer step failed; retrying")
+            stop.wait(interval)
+
+    # --- internals ------------------------------------------------------------------------
+
+    def _block_hash(self, number: int) -> str:
+        block = self.chain.w3.eth.get_block(number)
+        return HexBytes(block["hash"]).to_0x_hex()
+
+    def _check_reorg(self) -> int:
+        """The last indexed block still on the canonical chain, rolling back what is not."""
+        with Session(self.engine) as session:
+            cp = session.get(IndexerCheckpoint, CHECKPOINT)
+            if cp is None:
+                return self.start_block - 1
+            if cp.chain_id != self.chain.chain_id:
+                raise ChainError(
+                    f"the database indexes chain {cp.chain_id} but the node is chain {self.chain.chain_id}; "
+                    "point DATABASE_URL at the right database or run `tradeledger reindex`"
+                )
+            if self._block_hash(cp.block_number) == cp.block_hash:
+                return cp.block_number
+            fork = self._find_fork_point(session, cp.block_number)
+            log.warning("reorg detected: block %s changed; rolling back to block %s", cp.block_number, fork)
+            session.exec(delete(ChainEventRow).where(col(ChainEventRow.block_number) > fork))  # type: ignore[call-overload]
+            session.exec(delete(ChainBlock).where(col(ChainBlock.number) > fork))  # type: ignore[call-overload]
+            self._wipe_projections(session)
+            for row in session.exec(select(ChainEventRow).order_by(col(ChainEventRow.block_number), col(ChainEventRow.log_index))):
+                self._project(session, _to_event(row))
+            cp.block_number = fork
+            cp.block_hash = self._block_hash(fork) if fork >= 0 else "0x"
+            cp.updated_at = datetime.now(UTC)
+            session.add(cp)
+            session.commit()
+            return fork
+
+    def _find_fork_point(self, session: Session, above: int) -> int:
+        stored = session.exec(select(ChainBlock).where(col(ChainBlock.number) < above).order_by(col(ChainBlock.number).desc()))
+        for block in stored:
+            if self._block_hash(block.number) == block.hash:
+                return block.number
+        return self.start_block - 1
+
+    def _wipe_projections(self, session: Session) -> None:
+        for projection in self.projections:
+            for table in reversed(projection.tables):
+                session.exec(delete(table))  # type: ignore[call-overload]
+
+    def _project(self, session: Session, event: ChainEvent) -> None:
+        for projection in self.projections:
+            projection.apply(session, event)
+
+    def _index_range(self, start: int, end: int) -> None:
+        logs = self.chain.w3.eth.get_logs(
+            {"fromBlock": start, "toBlock": end, "address": self.decoder.addresses, "topics": [self.topics]}  # type: ignore[typeddict-item]
+        )
+        events = [e for e in (self.decoder.decode(dict(entry)) for entry in logs) if e is not None]
+        end_hash = self._block_hash(end)
+        with Session(self.engine) as session:
+            for block_number, block_hash in sorted({(e.block_number, e.block_hash) for e in events}):
+                session.merge(ChainBlock(number=block_number, hash=block_hash))
+            for event in events:
+                session.add(
+                    ChainEventRow(
+                        block_number=event.block_number, block_hash=event.block_hash, tx_hash=event.tx_hash,
+                        log_index=event.log_index, contract=event.contract, address=event.address,
+                        name=event.name, args=json.dumps(event.args, sort_keys=True),
+                    )
+                )
+                self._project(session, event)
+            session.merge(
+                IndexerCheckpoint(
+                    name=CHECKPOINT, chain_id=self.chain.chain_id, block_number=end, block_hash=end_hash,
+                    updated_at=datetime.now(UTC),
+                )
+            )
+            session.commit()
+        if events:
+            log.info("indexed %d events in blocks %d-%d", len(events), start, end)
+
+
+def _to_event(row: ChainEventRow) -> ChainEvent:
+    return ChainEvent(
+        contract=row.contract, name=row.name, args=json.loads(row.args), address=row.address,
+        block_number=row.block_number, block_hash=row.block_hash, tx_hash=row.tx_hash, log_index=row.log_index,
+    )

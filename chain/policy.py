@@ -1,0 +1,93 @@
+"""The consortium's role policy: which role may call which contract function.
+
+This table is the whole access policy, in one readable place. Deployment
+applies it to the AccessManager; a test checks that every state-changing
+function of every contract appears here, so nothing is left at a default.
+Role ids mirror ``contracts/governance/Roles.sol``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from enum import IntEnum
+
+
+class OrgRole(IntEnum):
+    """``OrgRole`` in contracts/interfaces/Types.sol (same order)."""
+
+    NONE = 0
+    OPERATOR = 1
+    CORE_ENTERPRISE = 2
+    SUPPLIER = 3
+    FINANCIER = 4
+    LOGISTICS = 5
+    CUSTOMS_ORACLE = 6
+    IOT_ORACLE = 7
+    AUDITOR = 8
+    REGULATOR = 9
+    CARBON_VERIFIER = 10
+
+    @property
+    def slug(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def from_slug(cls, slug: str) -> OrgRole:
+        return cls[slug.upper()]
+
+
+class Role(IntEnum):
+    """AccessManager role ids (``library Roles``)."""
+
+    ADMIN = 0  # held only by DualControl once deployed
+    GOVERNANCE_OFFICER = 1
+    REGISTRAR = 3  # the Participants contract: role-admin of every member role
+    OPERATOR = 11
+    CORE_ENTERPRISE = 12
+    SUPPLIER = 13
+    FINANCIER = 14
+    LOGISTICS = 15
+    CUSTOMS_ORACLE = 16
+    IOT_ORACLE = 17
+    AUDITOR = 18
+    REGULATOR = 19
+    CARBON_VERIFIER = 20
+    PUBLIC = 2**64 - 1  # anyone; the contract's own active-member check is the gate
+
+    @classmethod
+    def for_org(cls, role: OrgRole) -> Role:
+        return cls(10 + int(role))
+
+
+MEMBER_ROLES = tuple(Role.for_org(r) for r in OrgRole if r is not OrgRole.NONE)
+
+# contract -> function -> role. Views are not listed (they are not restricted).
+POLICY: dict[str, dict[str, Role]] = {
+    "Participants": {
+        "registerOrganisation": Role.OPERATOR,
+        "suspendOrganisation": Role.OPERATOR,
+        "reinstateOrganisation": Role.ADMIN,  # unpausing goes through dual control
+        "addAccount": Role.PUBLIC,
+        "removeAccount": Role.PUBLIC,
+        "updateLegalIdCommitment": Role.PUBLIC,
+        "upgradeToAndCall": Role.ADMIN,
+    },
+    "DualControl": {
+        "propose": Role.GOVERNANCE_OFFICER,
+        "approve": Role.GOVERNANCE_OFFICER,
+        "execute": Role.GOVERNANCE_OFFICER,
+        "cancel": Role.GOVERNANCE_OFFICER,
+        "setThreshold": Role.ADMIN,
+        "setExecutionDelay": Role.ADMIN,
+        "upgradeToAndCall": Role.ADMIN,
+    },
+}
+
+# Functions that are not role-gated by design (guarded otherwise), per contract.
+UNRESTRICTED = {"initialize"}
+
+
+def policy_hash() -> str:
+    canonical = {c: {f: int(r) for f, r in sorted(fns.items())} for c, fns in sorted(POLICY.items())}
+    return "0x" + hashlib.sha256(json.dumps(canonical, sort_keys=True).encode()).hexdigest()

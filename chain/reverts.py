@@ -1,0 +1,106 @@
+"""Decodes revert data into the exception tree.
+
+Every custom error in the compiled ABIs is known by its 4-byte selector. The
+stable error ``code`` is the error's name in snake_case
+(``ParticipantSuspended`` -> ``participant_suspended``); the HTTP status
+follows from the name (``…Unauthorized…`` -> 403, ``…Unknown…`` -> 404,
+``…Invalid…`` -> 422, anything else -> 409).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from eth_abi import decode as abi_decode
+from eth_utils import keccak, to_hex
+
+from chain.errors import ChainError, ChainRevert
+
+_STATUS_RULES: tuple[tuple[re.Pattern[str], int], ...] = (
+    (re.compile(r"Unauthori[sz]ed|NotRegistered|Suspended|NotActiveMember|CannotSuspendSelf"), 403),
+    (re.compile(r"Unknown|NotFound"), 404),
+    (re.compile(r"Invalid|Zero|^\w+No[A-Z]|Empty|Reserved"), 422),
+)
+
+
+def snake(name: str) -> str:
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name).lower()
+
+
+def status_for(name: str) -> int:
+    for pattern, status in _STATUS_RULES:
+        if pattern.search(name):
+            return status
+    return 409
+
+
+def _canonical_type(param: dict[str, Any]) -> str:
+    kind = str(param["type"])
+    if kind.startswith("tuple"):
+        inner = ",".join(_canonical_type(p) for p in param["components"])
+        return f"({inner}){kind[5:]}"
+    return kind
+
+
+@dataclass(frozen=True)
+class ErrorSpec:
+    name: str
+    inputs: tuple[dict[str, Any], ...]
+
+    @property
+    def signature(self) -> str:
+        return f"{self.name}({','.join(_canonical_type(p) for p in self.inputs)})"
+
+    @property
+    def selector(self) -> bytes:
+        return keccak(text=self.signature)[:4]
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return to_hex(value)
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+class ErrorDecoder:
+    """Maps revert data to :class:`ChainRevert` using every error in the given ABIs."""
+
+    def __init__(self, abis: Iterable[list[dict[str, Any]]]) -> None:
+        self._by_selector: dict[bytes, ErrorSpec] = {}
+        builtin = [
+            {"type": "error", "name": "Error", "inputs": [{"name": "message", "type": "string"}]},
+            {"type": "error", "name": "Panic", "inputs": [{"name": "code", "type": "uint256"}]},
+        ]
+        for abi in [builtin, *abis]:
+            for item in abi:
+                if item.get("type") == "error":
+                    spec = ErrorSpec(item["name"], tuple(item.get("inputs", ())))
+                    self._by_selector.setdefault(spec.selector, spec)
+
+    def decode(self, data: bytes | str | None, *, context: str = "") -> ChainRevert | ChainError:
+        """The domain exception for revert ``data`` (a ChainError when it cannot be decoded)."""
+        raw = bytes.fromhex(data[2:] if data.startswith("0x") else data) if isinstance(data, str) else data
+        where = f" ({context})" if context else ""
+        if not raw or len(raw) < 4:
+            return ChainError(f"the transaction reverted without a reason{where}")
+        spec = self._by_selector.get(raw[:4])
+        if spec is None:
+            return ChainError(f"the transaction reverted with unknown error 0x{raw[:4].hex()}{where}")
+        values = abi_decode([_canonical_type(p) for p in spec.inputs], raw[4:])
+        args = {p.get("name") or f"arg{i}": _jsonable(v) for i, (p, v) in enumerate(zip(spec.inputs, values))}
+        shown = ", ".join(f"{k}={v}" for k, v in args.items())
+        return ChainRevert(
+            f"rejected by the contract: {spec.name}({shown}){where}",
+            error=spec.name,
+            args=args,
+            code=snake(spec.name),
+            status=status_for(spec.name),
+        )
+
+    def known(self) -> list[str]:
+        return sorted(spec.signature for spec in self._by_selector.values())

@@ -1,0 +1,92 @@
+"""Shared fixtures: a real anvil node, a fresh deployment, real databases.
+
+Nothing here is mocked: chain tests run against anvil with the compiled
+contracts; database tests run on SQLite and on the PostgreSQL named by
+TRADELEDGER_TEST_POSTGRES_URL (in CI it must be reachable: no silent skips).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+# Isolate every test run's state (keystores, manifests) and keep key derivation quick.
+_RUN_DIR = Path(tempfile.mkdtemp(prefix="tradeledger-tests-"))
+os.environ["TRADELEDGER_VAR_DIR"] = str(_RUN_DIR)
+os.environ.setdefault("TRADELEDGER_KEYSTORE_SCRYPT_N", "1024")
+os.environ.setdefault("TRADELEDGER_ENVIRONMENT", "test")
+
+from chain.client import Chain  # noqa: E402
+from chain.compiler import Artifact, compile_project, compile_sources  # noqa: E402
+from chain.config import network_settings, project_root  # noqa: E402
+from chain.deploy import deploy  # noqa: E402
+from chain.keys import KeyStore  # noqa: E402
+from chain.manifest import Manifest  # noqa: E402
+from chain.node import EmbeddedNode, rpc  # noqa: E402
+
+TEST_PASSWORD = "test-password"
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> dict[str, Artifact]:
+    return compile_project()
+
+
+@pytest.fixture(scope="session")
+def test_artifacts(artifacts: dict[str, Artifact]) -> dict[str, Artifact]:
+    """contracts/ plus the test-only contracts (upgrade targets)."""
+    root = project_root()
+    return compile_sources([root / "contracts", root / "tests" / "contracts"], root / "build" / "test-contracts")
+
+
+@pytest.fixture(scope="session")
+def anvil() -> Iterator[EmbeddedNode]:
+    with EmbeddedNode() as node:
+        yield node
+
+
+class ChainHarness:
+    """A deployed chain plus helpers to make accounts and roll state back."""
+
+    def __init__(self, node: EmbeddedNode, chain: Chain, manifest: Manifest) -> None:
+        self.node = node
+        self.chain = chain
+        self.manifest = manifest
+
+    def snapshot(self) -> str:
+        return str(rpc(self.node.url, "evm_snapshot"))
+
+    def revert(self, snapshot: str) -> None:
+        rpc(self.node.url, "evm_revert", [snapshot])
+        self.chain.resync_senders()
+
+    def new_key(self, name: str) -> str:
+        address = self.chain.keystore.get_or_create(name).address
+        self.node.fund(address)
+        return str(address)
+
+    def increase_time(self, seconds: int) -> None:
+        rpc(self.node.url, "evm_increaseTime", [seconds])
+        rpc(self.node.url, "evm_mine")
+
+
+@pytest.fixture(scope="session")
+def deployed(anvil: EmbeddedNode, artifacts: dict[str, Artifact], tmp_path_factory: pytest.TempPathFactory) -> ChainHarness:
+    keystore = KeyStore(tmp_path_factory.mktemp("keys"), TEST_PASSWORD)
+    chain = Chain.connect(anvil.url, network_settings("embedded"), keystore, load=False)
+    for name in ("deployer", "operator", "officer-1", "officer-2"):
+        anvil.fund(keystore.get_or_create(name).address)
+    manifest = deploy(chain, execution_delay=3600)
+    return ChainHarness(anvil, chain, manifest)
+
+
+@pytest.fixture
+def harness(deployed: ChainHarness) -> Iterator[ChainHarness]:
+    """The deployed chain, rolled back to its deployed state after the test."""
+    snapshot = deployed.snapshot()
+    yield deployed
+    deployed.revert(snapshot)

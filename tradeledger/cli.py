@@ -1,0 +1,232 @@
+"""The ``tradeledger`` command line (Typer + rich)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from chain.config import network_settings
+from chain.errors import TradeLedgerError
+
+app = typer.Typer(
+    name="tradeledger",
+    help="Permissioned-blockchain ledger for supply chain finance and carbon accounting.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+orgs_app = typer.Typer(help="Consortium organisations.", no_args_is_help=True)
+keys_app = typer.Typer(help="Signing keys (encrypted keystores) and API keys.", no_args_is_help=True)
+app.add_typer(orgs_app, name="orgs")
+app.add_typer(keys_app, name="keys")
+console = Console()
+
+
+def _fail(exc: TradeLedgerError) -> None:
+    console.print(f"[bold red]error[/] [dim]({exc.code})[/]: {exc.detail}")
+    raise typer.Exit(1)
+
+
+@app.callback()
+def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log more.")] = False) -> None:
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+
+
+@app.command()
+def up(
+    port: Annotated[int | None, typer.Option(help="API port (default TRADELEDGER_API_PORT or 8000).")] = None,
+) -> None:
+    """Start the whole stack: chain (embedded anvil by default), contracts, demo consortium, API."""
+    from tradeledger.supervisor import run_stack
+
+    try:
+        run_stack(console, api_port=port)
+    except TradeLedgerError as exc:
+        _fail(exc)
+
+
+@app.command()
+def deploy() -> None:
+    """Compile and deploy the contracts to the configured network (no-op if already deployed)."""
+    from api.settings import get_settings
+    from chain.compiler import compile_project
+    from tradeledger.runtime import connect_chain, deploy_if_needed, embedded_node, running_node_url
+
+    try:
+        settings = get_settings()
+        network = network_settings()
+        with console.status("compiling contracts"):
+            compile_project()
+        if network.kind == "embedded" and running_node_url() is None:
+            with embedded_node(network) as node:
+                chain = connect_chain(settings, node.url, network, load=False)
+                deploy_if_needed(chain, lambda msg: console.print(f"  {msg}"))
+        else:
+            from tradeledger.runtime import rpc_url
+
+            chain = connect_chain(settings, rpc_url(network), network, load=False)
+            deploy_if_needed(chain, lambda msg: console.print(f"  {msg}"))
+    except TradeLedgerError as exc:
+        _fail(exc)
+
+
+@app.command()
+def status() -> None:
+    """Show the network, the deployment, the chain head and the index."""
+    from tradeledger.runtime import open_stack
+
+    try:
+        stack = open_stack()
+    except TradeLedgerError as exc:
+        _fail(exc)
+        return
+    manifest = stack.chain.require_manifest()
+    head = stack.chain.w3.eth.block_number
+    cp = stack.indexer.checkpoint()
+    table = Table(title=f"tradeledger on {stack.network.name} (chain {stack.chain.chain_id})", show_header=False)
+    table.add_row("head block", str(head))
+    table.add_row("indexed to", str(cp.block_number) if cp else "nothing yet")
+    table.add_row("deployed", f"{manifest.deployed_at} (block {manifest.start_block})")
+    for name, record in sorted(manifest.contracts.items()):
+        table.add_row(name, record.address + (f"  v{record.version}" if record.version else ""))
+    gov = manifest.governance
+    table.add_row("governance", f"{gov.get('threshold')} of {len(gov.get('officers', []))} officers, delay {gov.get('execution_delay')}s")
+    console.print(table)
+
+
+@app.command()
+def reindex() -> None:
+    """Rebuild the database index from the chain (events since deployment)."""
+    from tradeledger.runtime import open_stack
+
+    try:
+        stack = open_stack()
+        with console.status("re-indexing") as spinner:
+            last = stack.indexer.reindex(progress=lambda done, total: spinner.update(f"re-indexing block {done}/{total}"))
+        console.print(f"[green]re-indexed[/] up to block {last}")
+    except TradeLedgerError as exc:
+        _fail(exc)
+
+
+@orgs_app.command("list")
+def orgs_list() -> None:
+    """List the consortium's organisations (from the index, synced first)."""
+    from sqlmodel import Session, select
+
+    from api.participants.models import Organisation
+    from tradeledger.runtime import open_stack
+
+    try:
+        stack = open_stack()
+        stack.indexer.sync()
+    except TradeLedgerError as exc:
+        _fail(exc)
+        return
+    table = Table("id", "name", "role", "status", "registered")
+    with Session(stack.engine) as session:
+        for org in session.exec(select(Organisation).order_by(Organisation.registered_block)):  # type: ignore[arg-type]
+            table.add_row(org.org_id[:18] + "…", org.name, org.role, org.status, org.registered_at.isoformat())
+    console.print(table)
+
+
+@orgs_app.command("create")
+def orgs_create(
+    handle: Annotated[str, typer.Argument(help="Short unique handle, e.g. acme-motors (fixes the org id).")],
+    name: Annotated[str, typer.Option(help="Display name.")],
+    role: Annotated[str, typer.Option(help="core_enterprise, supplier, financier, logistics, auditor, …")],
+    legal_id: Annotated[str, typer.Option(help="Legal id (e.g. LEI); only a salted commitment goes on chain.")],
+) -> None:
+    """Register an organisation on chain (as the consortium operator) and print its first API key."""
+    from sqlmodel import Session
+
+    from api.participants.service import ParticipantsService
+    from tradeledger.runtime import open_stack
+
+    try:
+        stack = open_stack()
+        with Session(stack.engine) as session:
+            org, api_key = ParticipantsService(session, stack.chain, stack.indexer).register(
+                handle=handle, name=name, role=role, legal_id=legal_id
+            )
+    except TradeLedgerError as exc:
+        _fail(exc)
+        return
+    console.print(f"[green]registered[/] {org.name} ({org.role}) as {org.org_id}")
+    console.print(f"API key (shown once): [bold]{api_key}[/]")
+
+
+@orgs_app.command("suspend")
+def orgs_suspend(org_id: Annotated[str, typer.Argument(help="0x… organisation id")]) -> None:
+    """Suspend an organisation (circuit breaker): none of its accounts can write any more."""
+    from sqlmodel import Session
+
+    from api.participants.service import ParticipantsService
+    from tradeledger.runtime import open_stack
+
+    try:
+        stack = open_stack()
+        with Session(stack.engine) as session:
+            org = ParticipantsService(session, stack.chain, stack.indexer).suspend(org_id)
+    except TradeLedgerError as exc:
+        _fail(exc)
+        return
+    console.print(f"[yellow]suspended[/] {org.name} ({org.org_id})")
+
+
+@keys_app.command("list")
+def keys_list() -> None:
+    """List the signing keys in the local keystore (addresses only; nothing is decrypted)."""
+    from api.settings import get_settings
+    from tradeledger.runtime import keystore
+
+    store = keystore(get_settings())
+    table = Table("name", "address", title=f"keystore {store.directory}")
+    for name in store.names():
+        table.add_row(name, store.address(name))
+    console.print(table)
+
+
+@keys_app.command("new")
+def keys_new(name: Annotated[str, typer.Argument(help="Key name, e.g. officer-3")]) -> None:
+    """Create a new encrypted signing key."""
+    from api.settings import get_settings
+    from tradeledger.runtime import keystore
+
+    try:
+        account = keystore(get_settings()).create(name)
+    except TradeLedgerError as exc:
+        _fail(exc)
+        return
+    console.print(f"created {name}: {account.address}")
+
+
+@keys_app.command("api-key")
+def keys_api_key(
+    org_id: Annotated[str, typer.Argument(help="0x… organisation id")],
+    label: Annotated[str, typer.Option(help="Who or what uses the key.")] = "cli",
+    scopes: Annotated[str, typer.Option(help="Comma-separated: read,write,admin")] = "read,write,admin",
+) -> None:
+    """Issue an API key for an organisation (shown once; stored hashed)."""
+    from sqlmodel import Session
+
+    from api.auth.service import create_api_key
+    from api.db import make_engine, migrate
+    from api.participants.models import Organisation
+    from api.settings import get_settings
+    from chain.errors import NotFound
+
+    settings = get_settings()
+    engine = make_engine(settings.database_url)
+    migrate(engine)
+    try:
+        with Session(engine) as session:
+            if session.get(Organisation, org_id.lower()) is None:
+                raise NotFound(f"no organisation {org_id} in the index; check `tradeledger orgs list`")
+            _, plaintext = create_api_key(session, org_id.lower(), label, scopes.split(","))
+    except TradeLedgerError as exc:
+        _fail(exc)
+        return
+    console.print(f"API key for {org_id} (shown once): [bold]{plaintext}[/]")

@@ -1,0 +1,54 @@
+"""The demo consortium that ``tradeledger up`` seeds on a development stack.
+
+Seeding is idempotent: organisations already on chain are not registered
+again, and their API keys are kept in ``<var>/demo-credentials.json`` (mode
+0600, development only) so every run prints the same credentials.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from sqlmodel import Session
+
+from api.auth.service import create_api_key
+from api.participants.models import Organisation
+from api.participants.service import ParticipantsService
+from chain.client import Chain
+from chain.config import var_dir
+from chain.deploy import OPERATOR_HANDLE
+from chain.ids import org_id, to_hex32
+from chain.indexer import Indexer
+
+# handle, display name, role, legal id (only its salted commitment goes on chain)
+DEMO_ORGS: tuple[tuple[str, str, str, str], ...] = (
+    ("acme-motors", "ACME Motors", "core_enterprise", "LEI-5493001KJTIIGC8Y1R12"),
+    ("shenzhen-precision", "Shenzhen Precision Parts", "supplier", "USCC-91440300MA5F0XXX1"),
+    ("harbour-bank", "Harbour Bank", "financier", "LEI-7245009UXRIGIRYOBR48"),
+    ("fastfreight", "FastFreight Logistics", "logistics", "LEI-213800MBWEIJDM5CU638"),
+    ("ledger-audit", "Ledger Audit & Co", "auditor", "LEI-549300TRUWO2CD2G5692"),
+)
+
+
+def credentials_file() -> Path:
+    return var_dir() / "demo-credentials.json"
+
+
+def seed_demo(session: Session, chain: Chain, indexer: Indexer) -> dict[str, dict[str, str]]:
+    """Register the demo organisations if missing; returns handle -> {org_id, name, role, api_key}."""
+    path = credentials_file()
+    creds: dict[str, dict[str, str]] = json.loads(path.read_text()) if path.exists() else {}
+    service = ParticipantsService(session, chain, indexer)
+    for handle, name, role, legal_id in ((OPERATOR_HANDLE, "", "operator", ""), *DEMO_ORGS):
+        org = session.get(Organisation, to_hex32(org_id(handle)))
+        if handle in creds and org is not None:
+            continue
+        if org is None:  # the operator always exists: deployment registers it
+            org, api_key = service.register(handle=handle, name=name, role=role, legal_id=legal_id)
+        else:
+            _, api_key = create_api_key(session, org.org_id, f"demo {handle}", ["read", "write", "admin"])
+        creds[handle] = {"org_id": org.org_id, "name": org.name, "role": org.role, "api_key": api_key}
+        path.write_text(json.dumps(creds, indent=1))
+        path.chmod(0o600)
+    return creds

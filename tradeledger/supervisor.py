@@ -1,0 +1,83 @@
+"""``tradeledger up``: runs the whole stack in one process until Ctrl-C.
+
+Embedded default: anvil (state persisted under var/chain), contracts deployed
+once, the demo consortium, the indexer following the chain, and the API with
+its OpenAPI docs. A second run resumes the same chain and database.
+"""
+
+from __future__ import annotations
+
+import threading
+from contextlib import ExitStack
+
+import uvicorn
+from rich.console import Console
+from rich.table import Table
+from sqlmodel import Session
+
+from api.app import create_app
+from api.db import make_engine, migrate
+from api.participants.projection import ParticipantsProjection
+from api.settings import get_settings
+from chain.compiler import compile_project
+from chain.config import network_settings
+from chain.indexer import Indexer
+from tradeledger.demo import credentials_file, seed_demo
+from tradeledger.runtime import connect_chain, deploy_if_needed, embedded_node
+
+
+def run_stack(console: Console, *, api_port: int | None = None) -> None:
+    settings = get_settings()
+    network = network_settings()
+    port = api_port or settings.api_port
+    with ExitStack() as resources:
+        with console.status("compiling contracts"):
+            compile_project()
+        if network.kind == "embedded":
+            with console.status("starting the embedded chain (anvil)"):
+                node = resources.enter_context(embedded_node(network))
+            url = node.url
+        else:
+            assert network.host is not None
+            url = network.host
+        chain = connect_chain(settings, url, network, load=False)
+        with console.status("deploying contracts") as spinner:
+            deploy_if_needed(chain, lambda msg: spinner.update(msg))
+        engine = make_engine(settings.database_url)
+        migrate(engine)
+        indexer = Indexer(chain, engine, [ParticipantsProjection()])
+        with console.status("indexing the chain") as spinner:
+            indexer.sync(progress=lambda done, total: spinner.update(f"indexing block {done}/{total}"))
+        credentials = {}
+        if settings.environment != "production":
+            with console.status("seeding the demo consortium"), Session(engine) as session:
+                credentials = seed_demo(session, chain, indexer)
+
+        stop = threading.Event()
+        follower = threading.Thread(target=indexer.run, args=(stop,), name="indexer", daemon=True)
+        follower.start()
+        resources.callback(follower.join, 5)
+        resources.callback(stop.set)
+
+        app = create_app(settings, engine=engine)
+        app.state.chain = chain
+        app.state.indexer = indexer
+
+        base = f"http://{settings.api_host}:{port}"
+        table = Table(title="tradeledger is running", show_header=False)
+        table.add_row("API", f"{base}/api/v1")
+        table.add_row("OpenAPI docs", f"{base}/docs")
+        table.add_row("health / metrics", f"{base}/healthz  {base}/metrics")
+        table.add_row("chain", f"{url} (chain {chain.chain_id}, {network.name})")
+        table.add_row("database", engine.url.render_as_string(hide_password=True))
+        console.print(table)
+        if credentials:
+            keys = Table("organisation", "role", "org id", "API key", title=f"demo credentials ({credentials_file()})")
+            for entry in credentials.values():
+                keys.add_row(entry["name"], entry["role"], entry["org_id"][:14] + "…", entry["api_key"])
+            console.print(keys)
+            console.print(f'try: curl -H "Authorization: Bearer <API key>" {base}/api/v1/me')
+        console.print("Press Ctrl-C to stop; the chain state is kept for the next run.")
+        uvicorn.Server(uvicorn.Config(app, host=settings.api_host, port=port, log_level="warning")).run()
+        console.print("stopping…")
+    console.print("stopped; state saved.")
