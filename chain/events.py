@@ -60,10 +60,10 @@ class EventDecoder:
             if kind in ("string", "bytes") or kind.endswith("]") or kind.startswith("("):
                 values[param["name"]] = _hex(topic)  # dynamic indexed values are hashed
             else:
-                values[param["name"]] = _jsonable(abi_decode([kind], bytes(topic))[0])
+                values[param["name"]] = _jsonable(abi_decode([kind], bytes(topic))[0], kind)
         decoded = abi_decode([_canonical_type(p) for p in plain], bytes(HexBytes(log["data"])))
         for param, value in zip(plain, decoded, strict=True):
-            values[param["name"]] = _jsonable(value)
+            values[param["name"]] = _jsonable(value, _canonical_type(param))
         return ChainEvent(
             contract=self._names[address],
             name=abi["name"],

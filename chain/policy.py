@@ -85,7 +85,8 @@ POLICY: dict[str, dict[str, Role]] = {
 }
 
 # Functions that are not role-gated by design (guarded otherwise), per contract.
-UNRESTRICTED = {"initialize"}
+# `setAuthority` is callable only by the AccessManager itself (its `updateAuthority` is ADMIN-only).
+UNRESTRICTED = {"initialize", "setAuthority"}
 
 
 def policy_hash() -> str:

@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from eth_abi import decode as abi_decode
-from eth_utils import keccak, to_hex
+from eth_utils import keccak, to_checksum_address, to_hex
 
 from chain.errors import ChainError, ChainRevert
 
 _STATUS_RULES: tuple[tuple[re.Pattern[str], int], ...] = (
-    (re.compile(r"Unauthori[sz]ed|NotRegistered|Suspended|NotActiveMember|CannotSuspendSelf"), 403),
+    (re.compile(r"Unauthori[sz]ed|NotRegistered|(?<!Not)Suspended|NotActiveMember|CannotSuspendSelf"), 403),
     (re.compile(r"Unknown|NotFound"), 404),
     (re.compile(r"Invalid|Zero|^\w+No[A-Z]|Empty|Reserved"), 422),
 )
@@ -59,11 +59,13 @@ class ErrorSpec:
         return keccak(text=self.signature)[:4]
 
 
-def _jsonable(value: Any) -> Any:
+def _jsonable(value: Any, kind: str = "") -> Any:
+    if kind == "address":
+        return to_checksum_address(value)
     if isinstance(value, bytes):
         return to_hex(value)
     if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
+        return [_jsonable(v, kind.removesuffix("[]")) for v in value]
     return value
 
 
@@ -92,7 +94,7 @@ class ErrorDecoder:
         if spec is None:
             return ChainError(f"the transaction reverted with unknown error 0x{raw[:4].hex()}{where}")
         values = abi_decode([_canonical_type(p) for p in spec.inputs], raw[4:])
-        args = {p.get("name") or f"arg{i}": _jsonable(v) for i, (p, v) in enumerate(zip(spec.inputs, values))}
+        args = {p.get("name") or f"arg{i}": _jsonable(v, str(p["type"])) for i, (p, v) in enumerate(zip(spec.inputs, values))}
         shown = ", ".join(f"{k}={v}" for k, v in args.items())
         return ChainRevert(
             f"rejected by the contract: {spec.name}({shown}){where}",

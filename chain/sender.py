@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
+from eth_utils import to_checksum_address
 from hexbytes import HexBytes
 from web3 import Web3
 
@@ -155,7 +156,7 @@ class Sender:
             block_hash=HexBytes(receipt["blockHash"]).to_0x_hex(),
             gas_used=int(receipt["gasUsed"]),
             logs=[dict(entry) for entry in receipt["logs"]],
-            contract_address=receipt.get("contractAddress"),
+            contract_address=to_checksum_address(receipt["contractAddress"]) if receipt.get("contractAddress") else None,
         )
 
     def transact(self, tx: dict[str, Any], *, context: str = "") -> Receipt:
