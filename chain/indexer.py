@@ -21,6 +21,7 @@ from typing import Any, Protocol
 
 from eth_utils import keccak
 from hexbytes import HexBytes
+from web3.exceptions import BlockNotFound
 from sqlalchemy import Engine, delete
 from sqlmodel import Session, SQLModel, col, select
 
@@ -118,8 +119,12 @@ class Indexer:
 
     # --- internals ------------------------------------------------------------------------
 
-    def _block_hash(self, number: int) -> str:
-        block = self.chain.w3.eth.get_block(number)
+    def _block_hash(self, number: int) -> str | None:
+        """The canonical hash of block ``number``; None when the chain is shorter now (a reorg)."""
+        try:
+            block = self.chain.w3.eth.get_block(number)
+        except BlockNotFound:
+            return None
         return HexBytes(block["hash"]).to_0x_hex()
 
     def _check_reorg(self) -> int:
@@ -143,7 +148,7 @@ class Indexer:
             for row in session.exec(select(ChainEventRow).order_by(col(ChainEventRow.block_number), col(ChainEventRow.log_index))):
                 self._project(session, _to_event(row))
             cp.block_number = fork
-            cp.block_hash = self._block_hash(fork) if fork >= 0 else "0x"
+            cp.block_hash = (self._block_hash(fork) if fork >= 0 else None) or "0x"
             cp.updated_at = datetime.now(UTC)
             session.add(cp)
             session.commit()
@@ -171,6 +176,8 @@ class Indexer:
         )
         events = [e for e in (self.decoder.decode(dict(entry)) for entry in logs) if e is not None]
         end_hash = self._block_hash(end)
+        if end_hash is None:
+            raise ChainError(f"block {end} disappeared while indexing (a reorg); the next step rolls back")
         with Session(self.engine) as session:
             for block_number, block_hash in sorted({(e.block_number, e.block_hash) for e in events}):
                 session.merge(ChainBlock(number=block_number, hash=block_hash))

@@ -1,0 +1,13 @@
+"""``python -m bench`` (or ``make bench``): runs every benchmark in turn."""
+
+from __future__ import annotations
+
+from bench import sender_throughput
+
+
+def main() -> None:
+    sender_throughput.main()
+
+
+if __name__ == "__main__":
+    main()
