@@ -70,7 +70,9 @@ def main(argv: list[str] | None = None) -> None:
             raw = _raw_baseline(w3, node, args.count)
         with console.status(f"sender: {args.count} transactions"):
             measured = _sender(w3, node, args.count, Path(tmp))
-    table = Table("benchmark", "tx/s", "vs raw node", title=f"sender throughput, one key, {args.count} transfers")
+    table = Table(
+        "benchmark", "tx/s", "vs raw node", title=f"sender throughput, one key, {args.count} transfers"
+    )
     table.add_row("raw node (baseline)", f"{raw:,.0f}", "1.00")
     table.add_row("chain.sender.Sender", f"{measured:,.0f}", f"{measured / raw:.2f}")
     console.print(table)

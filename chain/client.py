@@ -61,7 +61,8 @@ class Chain:
         chain = cls(w3, network, keystore)
         if network.chain_id is not None and chain.chain_id != network.chain_id:
             raise ConfigurationError(
-                f"network {network.name!r} expects chain id {network.chain_id}, the node at {url} is {chain.chain_id}"
+                f"network {network.name!r} expects chain id {network.chain_id}, "
+                f"the node at {url} is {chain.chain_id}"
             )
         if load:
             chain.manifest = load_manifest(chain.chain_id)
@@ -80,7 +81,9 @@ class Chain:
 
     def sender(self, key: str) -> Sender:
         if key not in self._senders:
-            self._senders[key] = Sender(self.w3, self.keystore.load(key), self.decoder, gas_price=self.network.gas_price)
+            self._senders[key] = Sender(
+                self.w3, self.keystore.load(key), self.decoder, gas_price=self.network.gas_price
+            )
         return self._senders[key]
 
     def resync_senders(self) -> None:
@@ -90,13 +93,17 @@ class Chain:
 
     def require_manifest(self) -> Manifest:
         if self.manifest is None:
-            raise ConfigurationError(f"nothing is deployed on chain {self.chain_id} yet; run `tradeledger deploy`")
+            raise ConfigurationError(
+                f"nothing is deployed on chain {self.chain_id} yet; run `tradeledger deploy`"
+            )
         return self.manifest
 
     def contract(self, name: str, as_key: str | None = None, wrapper: type[W] | None = None) -> W:
         record = self.require_manifest().record(name)
         cls = wrapper or WRAPPERS.get(name, BoundContract)
-        bound = cls(self.w3, name, record.address, record.abi, self.decoder, self.sender(as_key) if as_key else None)
+        bound = cls(
+            self.w3, name, record.address, record.abi, self.decoder, self.sender(as_key) if as_key else None
+        )
         return bound  # type: ignore[return-value]
 
     def participants(self, as_key: str | None = None) -> ParticipantsContract:

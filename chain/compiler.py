@@ -102,7 +102,9 @@ def compile_sources(source_dirs: list[Path], out_dir: Path, *, force: bool = Fal
     key = _input_hash(data)
     stamp = out_dir / ".input-hash"
     if force or not stamp.exists() or stamp.read_text() != key:
-        log.info("compiling %d Solidity files with solc %s", len(data["sources"]), compiler_settings().version)
+        log.info(
+            "compiling %d Solidity files with solc %s", len(data["sources"]), compiler_settings().version
+        )
         output = solcx.compile_standard(data, base_path=str(project_root()), solc_binary=solc_binary())
         _write_artifacts(output, out_dir)
         stamp.write_text(key)

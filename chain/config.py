@@ -91,8 +91,7 @@ def network_settings(name: str | None = None) -> NetworkSettings:
     name = name or os.environ.get("TRADELEDGER_NETWORK") or networks["default"]
     if name not in networks or name == "default":
         raise ConfigurationError(
-            f"unknown network {name!r}; choose one of {', '.join(network_names())} "
-            f"(defined in {CONFIG_FILE})"
+            f"unknown network {name!r}; choose one of {', '.join(network_names())} (defined in {CONFIG_FILE})"
         )
     raw = dict(networks[name])
     kind = raw.pop("kind", "external")

@@ -27,7 +27,12 @@ class BoundContract:
     """A deployed contract, optionally bound to the sender that signs its writes."""
 
     def __init__(
-        self, w3: Web3, name: str, address: str, abi: list[dict[str, Any]], decoder: ErrorDecoder,
+        self,
+        w3: Web3,
+        name: str,
+        address: str,
+        abi: list[dict[str, Any]],
+        decoder: ErrorDecoder,
         sender: Sender | None = None,
     ) -> None:
         self.w3 = w3
@@ -113,7 +118,9 @@ class ParticipantsContract(BoundContract):
 
     def organisation(self, org: bytes) -> OrganisationView:
         role, status, registered_at, commitment, name = self.call("organisation", org)
-        return OrganisationView(org, OrgRole(role), ORG_STATUS[status], _ts(registered_at), bytes(commitment), name)
+        return OrganisationView(
+            org, OrgRole(role), ORG_STATUS[status], _ts(registered_at), bytes(commitment), name
+        )
 
     def org_of(self, account: str) -> bytes:
         return bytes(self.call("orgOf", account))
@@ -153,7 +160,9 @@ class DualControlContract(BoundContract):
 
     def operation(self, op: bytes) -> OperationView:
         target, data, proposer, proposed_at, ready_at, approvals, status = self.call("operation", op)
-        return OperationView(op, target, bytes(data), proposer, proposed_at, ready_at, approvals, OPERATION_STATUS[status])
+        return OperationView(
+            op, target, bytes(data), proposer, proposed_at, ready_at, approvals, OPERATION_STATUS[status]
+        )
 
     def threshold(self) -> int:
         return int(self.call("threshold"))

@@ -39,7 +39,9 @@ Progress = Callable[[str], None]
 def selector(abi: list[dict[str, Any]], fn: str) -> bytes:
     matches = [i for i in abi if i.get("type") == "function" and i["name"] == fn]
     if len(matches) != 1:
-        raise ConfigurationError(f"policy names {fn!r}, found {len(matches)} functions of that name in the ABI")
+        raise ConfigurationError(
+            f"policy names {fn!r}, found {len(matches)} functions of that name in the ABI"
+        )
     sig = f"{fn}({','.join(_canonical_type(p) for p in matches[0]['inputs'])})"
     return function_signature_to_4byte_selector(sig)
 
@@ -51,7 +53,9 @@ def existing_deployment(chain: Chain) -> Manifest | None:
     manifest = load_manifest(chain.chain_id)
     for record in manifest.contracts.values():
         if chain.w3.eth.get_code(to_checksum_address(record.address)) in (b"", HexBytes("0x")):
-            log.warning("manifest for chain %s points at %s without code; redeploying", chain.chain_id, record.address)
+            log.warning(
+                "manifest for chain %s points at %s without code; redeploying", chain.chain_id, record.address
+            )
             return None
     return manifest
 
@@ -75,19 +79,32 @@ class _Deployer:
         artifact = self.chain.artifacts[name]
         receipt = self._create(artifact, ctor_types, ctor_args)
         address = to_checksum_address(str(receipt.contract_address))
-        self.records[name] = ContractRecord(name, address, artifact.abi, artifact.abi_hash, receipt.block_number, receipt.tx_hash)
+        self.records[name] = ContractRecord(
+            name, address, artifact.abi, artifact.abi_hash, receipt.block_number, receipt.tx_hash
+        )
         return address
 
     def proxy(self, name: str, init_args: list[Any]) -> str:
         self.progress(f"deploying {name} (UUPS proxy)")
         artifact = self.chain.artifacts[name]
         impl = to_checksum_address(str(self._create(artifact, [], []).contract_address))
-        init = BoundContract(self.chain.w3, name, impl, artifact.abi, self.chain.decoder).encode("initialize", *init_args)
+        init = BoundContract(self.chain.w3, name, impl, artifact.abi, self.chain.decoder).encode(
+            "initialize", *init_args
+        )
         receipt = self._create(self.chain.artifacts["ERC1967Proxy"], ["address", "bytes"], [impl, init])
         address = to_checksum_address(str(receipt.contract_address))
-        version = BoundContract(self.chain.w3, name, address, artifact.abi, self.chain.decoder).call("version")
+        version = BoundContract(self.chain.w3, name, address, artifact.abi, self.chain.decoder).call(
+            "version"
+        )
         self.records[name] = ContractRecord(
-            name, address, artifact.abi, artifact.abi_hash, receipt.block_number, receipt.tx_hash, impl, version
+            name,
+            address,
+            artifact.abi,
+            artifact.abi_hash,
+            receipt.block_number,
+            receipt.tx_hash,
+            impl,
+            version,
         )
         return address
 
@@ -115,11 +132,15 @@ def deploy(
 
     manager = d.plain("AccessManager", ["address"], [deployer])
     operator_org = org_id(OPERATOR_HANDLE)
-    participants = d.proxy("Participants", [manager, operator_org, operator_name, b"\x00" * 32, [operator, *officers]])
+    participants = d.proxy(
+        "Participants", [manager, operator_org, operator_name, b"\x00" * 32, [operator, *officers]]
+    )
     dual = d.proxy("DualControl", [manager, participants, threshold, delay])
     addresses = {"AccessManager": manager, "Participants": participants, "DualControl": dual}
 
-    am = BoundContract(chain.w3, "AccessManager", manager, chain.artifacts["AccessManager"].abi, chain.decoder, d.sender)
+    am = BoundContract(
+        chain.w3, "AccessManager", manager, chain.artifacts["AccessManager"].abi, chain.decoder, d.sender
+    )
     say("applying the role policy")
     for contract, functions in POLICY.items():
         abi = chain.artifacts[contract].abi

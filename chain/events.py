@@ -35,7 +35,7 @@ class EventDecoder:
         """``contracts``: name -> (address, abi)."""
         self._names = {to_checksum_address(addr): name for name, (addr, _) in contracts.items()}
         self._events: dict[tuple[str, bytes], dict[str, Any]] = {}
-        for name, (addr, abi) in contracts.items():
+        for addr, abi in contracts.values():
             for item in abi:
                 if item.get("type") == "event" and not item.get("anonymous"):
                     sig = f"{item['name']}({','.join(_canonical_type(p) for p in item['inputs'])})"
@@ -69,8 +69,12 @@ class EventDecoder:
             name=abi["name"],
             args={p["name"]: values[p["name"]] for p in abi["inputs"]},
             address=address,
-            block_number=int(str(log["blockNumber"]), 16) if isinstance(log["blockNumber"], str) else int(log["blockNumber"]),
+            block_number=int(str(log["blockNumber"]), 16)
+            if isinstance(log["blockNumber"], str)
+            else int(log["blockNumber"]),
             block_hash=_hex(log["blockHash"]),
             tx_hash=_hex(log["transactionHash"]),
-            log_index=int(str(log["logIndex"]), 16) if isinstance(log["logIndex"], str) else int(log["logIndex"]),
+            log_index=int(str(log["logIndex"]), 16)
+            if isinstance(log["logIndex"], str)
+            else int(log["logIndex"]),
         )

@@ -14,10 +14,18 @@ from chain.contracts import BoundContract
 from chain.sender import Receipt
 
 
-def propose(chain: Chain, target: BoundContract, fn: str, *args: object, officer: str = OFFICERS[0],
-            salt: bytes | None = None) -> bytes:
+def propose(
+    chain: Chain,
+    target: BoundContract,
+    fn: str,
+    *args: object,
+    officer: str = OFFICERS[0],
+    salt: bytes | None = None,
+) -> bytes:
     """Propose ``target.fn(*args)``; returns the operation id."""
-    op, _ = chain.dual_control(officer).propose(target.address, target.encode(fn, *args), salt or secrets.token_bytes(32))
+    op, _ = chain.dual_control(officer).propose(
+        target.address, target.encode(fn, *args), salt or secrets.token_bytes(32)
+    )
     return op
 
 

@@ -21,9 +21,9 @@ from typing import Any, Protocol
 
 from eth_utils import keccak
 from hexbytes import HexBytes
-from web3.exceptions import BlockNotFound
 from sqlalchemy import Engine, delete
 from sqlmodel import Session, SQLModel, col, select
+from web3.exceptions import BlockNotFound
 
 from chain.client import Chain
 from chain.errors import ChainError
@@ -102,7 +102,7 @@ class Indexer:
         with self._lock, Session(self.engine) as session:
             self._wipe_projections(session)
             for table in (ChainEventRow, ChainBlock, IndexerCheckpoint):
-                session.exec(delete(table))  # type: ignore[call-overload]
+                session.exec(delete(table))
             session.commit()
         return self.sync(progress=progress)
 
@@ -142,10 +142,12 @@ class Indexer:
                 return cp.block_number
             fork = self._find_fork_point(session, cp.block_number)
             log.warning("reorg detected: block %s changed; rolling back to block %s", cp.block_number, fork)
-            session.exec(delete(ChainEventRow).where(col(ChainEventRow.block_number) > fork))  # type: ignore[call-overload]
-            session.exec(delete(ChainBlock).where(col(ChainBlock.number) > fork))  # type: ignore[call-overload]
+            session.exec(delete(ChainEventRow).where(col(ChainEventRow.block_number) > fork))
+            session.exec(delete(ChainBlock).where(col(ChainBlock.number) > fork))
             self._wipe_projections(session)
-            for row in session.exec(select(ChainEventRow).order_by(col(ChainEventRow.block_number), col(ChainEventRow.log_index))):
+            for row in session.exec(
+                select(ChainEventRow).order_by(col(ChainEventRow.block_number), col(ChainEventRow.log_index))
+            ):
                 self._project(session, _to_event(row))
             cp.block_number = fork
             cp.block_hash = (self._block_hash(fork) if fork >= 0 else None) or "0x"
@@ -155,7 +157,9 @@ class Indexer:
             return fork
 
     def _find_fork_point(self, session: Session, above: int) -> int:
-        stored = session.exec(select(ChainBlock).where(col(ChainBlock.number) < above).order_by(col(ChainBlock.number).desc()))
+        stored = session.exec(
+            select(ChainBlock).where(col(ChainBlock.number) < above).order_by(col(ChainBlock.number).desc())
+        )
         for block in stored:
             if self._block_hash(block.number) == block.hash:
                 return block.number
@@ -164,7 +168,7 @@ class Indexer:
     def _wipe_projections(self, session: Session) -> None:
         for projection in self.projections:
             for table in reversed(projection.tables):
-                session.exec(delete(table))  # type: ignore[call-overload]
+                session.exec(delete(table))
 
     def _project(self, session: Session, event: ChainEvent) -> None:
         for projection in self.projections:
@@ -184,15 +188,23 @@ class Indexer:
             for event in events:
                 session.add(
                     ChainEventRow(
-                        block_number=event.block_number, block_hash=event.block_hash, tx_hash=event.tx_hash,
-                        log_index=event.log_index, contract=event.contract, address=event.address,
-                        name=event.name, args=json.dumps(event.args, sort_keys=True),
+                        block_number=event.block_number,
+                        block_hash=event.block_hash,
+                        tx_hash=event.tx_hash,
+                        log_index=event.log_index,
+                        contract=event.contract,
+                        address=event.address,
+                        name=event.name,
+                        args=json.dumps(event.args, sort_keys=True),
                     )
                 )
                 self._project(session, event)
             session.merge(
                 IndexerCheckpoint(
-                    name=CHECKPOINT, chain_id=self.chain.chain_id, block_number=end, block_hash=end_hash,
+                    name=CHECKPOINT,
+                    chain_id=self.chain.chain_id,
+                    block_number=end,
+                    block_hash=end_hash,
                     updated_at=datetime.now(UTC),
                 )
             )
@@ -203,6 +215,12 @@ class Indexer:
 
 def _to_event(row: ChainEventRow) -> ChainEvent:
     return ChainEvent(
-        contract=row.contract, name=row.name, args=json.loads(row.args), address=row.address,
-        block_number=row.block_number, block_hash=row.block_hash, tx_hash=row.tx_hash, log_index=row.log_index,
+        contract=row.contract,
+        name=row.name,
+        args=json.loads(row.args),
+        address=row.address,
+        block_number=row.block_number,
+        block_hash=row.block_hash,
+        tx_hash=row.tx_hash,
+        log_index=row.log_index,
     )

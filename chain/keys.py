@@ -51,7 +51,9 @@ class KeyStore:
         """The key's address, read from the keyfile without decrypting it."""
         path = self.path(name)
         if not path.exists():
-            raise NotFound(f"no key named {name!r} in {self.directory}; create it with `tradeledger keys new`")
+            raise NotFound(
+                f"no key named {name!r} in {self.directory}; create it with `tradeledger keys new`"
+            )
         return str(to_checksum_address("0x" + json.loads(path.read_text())["address"]))
 
     def create(self, name: str) -> LocalAccount:
@@ -73,7 +75,9 @@ class KeyStore:
             return self._unlocked[name]
         path = self.path(name)
         if not path.exists():
-            raise NotFound(f"no key named {name!r} in {self.directory}; create it with `tradeledger keys new`")
+            raise NotFound(
+                f"no key named {name!r} in {self.directory}; create it with `tradeledger keys new`"
+            )
         try:
             key = Account.decrypt(json.loads(path.read_text()), self._password)
         except ValueError as exc:

@@ -94,7 +94,10 @@ class ErrorDecoder:
         if spec is None:
             return ChainError(f"the transaction reverted with unknown error 0x{raw[:4].hex()}{where}")
         values = abi_decode([_canonical_type(p) for p in spec.inputs], raw[4:])
-        args = {p.get("name") or f"arg{i}": _jsonable(v, str(p["type"])) for i, (p, v) in enumerate(zip(spec.inputs, values))}
+        args = {
+            p.get("name") or f"arg{i}": _jsonable(v, str(p["type"]))
+            for i, (p, v) in enumerate(zip(spec.inputs, values, strict=True))
+        }
         shown = ", ".join(f"{k}={v}" for k, v in args.items())
         return ChainRevert(
             f"rejected by the contract: {spec.name}({shown}){where}",

@@ -108,11 +108,15 @@ class Sender:
                 data = data.get("data")
             if data and data != "0x":
                 raise self.decoder.decode(data, context=context)
-            raise ChainError(f"gas estimation failed: {error.get('message', error)}" + (f" ({context})" if context else ""))
+            raise ChainError(
+                f"gas estimation failed: {error.get('message', error)}" + (f" ({context})" if context else "")
+            )
         return int(str(response["result"]), 16)
 
     def submit(self, tx: dict[str, Any], *, context: str = "") -> Pending:
-        """Sign and send ``tx`` (``to``, ``data``, optional ``value``/``gas``); blocks while the window is full."""
+        """Sign and send ``tx`` (``to``, ``data``, optional ``value``/``gas``).
+
+        Blocks while the in-flight window is full."""
         gas = int(tx["gas"]) if "gas" in tx else int(self.estimate(tx, context) * GAS_HEADROOM) + 10_000
         self._slots.acquire()
         try:
@@ -135,7 +139,9 @@ class Sender:
                     tx_hash = self.w3.eth.send_raw_transaction(signed.raw_transaction)
                 except Exception as exc:
                     self._nonce = None  # resync on next use
-                    raise ChainError(f"the node refused the transaction: {exc}" + (f" ({context})" if context else "")) from exc
+                    raise ChainError(
+                        f"the node refused the transaction: {exc}" + (f" ({context})" if context else "")
+                    ) from exc
                 self._nonce += 1
                 return Pending(HexBytes(tx_hash).to_0x_hex(), full["nonce"], full, context)
         except BaseException:
@@ -156,7 +162,9 @@ class Sender:
             block_hash=HexBytes(receipt["blockHash"]).to_0x_hex(),
             gas_used=int(receipt["gasUsed"]),
             logs=[dict(entry) for entry in receipt["logs"]],
-            contract_address=to_checksum_address(receipt["contractAddress"]) if receipt.get("contractAddress") else None,
+            contract_address=to_checksum_address(receipt["contractAddress"])
+            if receipt.get("contractAddress")
+            else None,
         )
 
     def transact(self, tx: dict[str, Any], *, context: str = "") -> Receipt:
@@ -208,8 +216,13 @@ class Sender:
 
     def _revert_of(self, pending: Pending, receipt: dict[str, Any]) -> ChainRevert | ChainError:
         """Replay a failed transaction as a call at its block to recover the revert data."""
-        call = {"from": self.account.address, "to": pending.tx.get("to"), "data": HexBytes(pending.tx["data"]).to_0x_hex(),
-                "value": hex(pending.tx["value"]), "gas": hex(pending.tx["gas"])}
+        call = {
+            "from": self.account.address,
+            "to": pending.tx.get("to"),
+            "data": HexBytes(pending.tx["data"]).to_0x_hex(),
+            "value": hex(pending.tx["value"]),
+            "gas": hex(pending.tx["gas"]),
+        }
         response = self.w3.provider.make_request("eth_call", [call, hex(receipt["blockNumber"] - 1)])  # type: ignore[arg-type]
         error = response.get("error")
         data = error.get("data") if isinstance(error, dict) else None

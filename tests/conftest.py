@@ -40,7 +40,9 @@ def artifacts() -> dict[str, Artifact]:
 def test_artifacts(artifacts: dict[str, Artifact]) -> dict[str, Artifact]:
     """contracts/ plus the test-only contracts (upgrade targets)."""
     root = project_root()
-    return compile_sources([root / "contracts", root / "tests" / "contracts"], root / "build" / "test-contracts")
+    return compile_sources(
+        [root / "contracts", root / "tests" / "contracts"], root / "build" / "test-contracts"
+    )
 
 
 @pytest.fixture(scope="session")
@@ -75,7 +77,9 @@ class ChainHarness:
 
 
 @pytest.fixture(scope="session")
-def deployed(anvil: EmbeddedNode, artifacts: dict[str, Artifact], tmp_path_factory: pytest.TempPathFactory) -> ChainHarness:
+def deployed(
+    anvil: EmbeddedNode, artifacts: dict[str, Artifact], tmp_path_factory: pytest.TempPathFactory
+) -> ChainHarness:
     keystore = KeyStore(tmp_path_factory.mktemp("keys"), TEST_PASSWORD)
     chain = Chain.connect(anvil.url, network_settings("embedded"), keystore, load=False)
     for name in ("deployer", "operator", "officer-1", "officer-2"):

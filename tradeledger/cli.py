@@ -32,7 +32,9 @@ def _fail(exc: TradeLedgerError) -> None:
 
 @app.callback()
 def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log more.")] = False) -> None:
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
 
 
 @app.command()
@@ -86,14 +88,20 @@ def status() -> None:
     manifest = stack.chain.require_manifest()
     head = stack.chain.w3.eth.block_number
     cp = stack.indexer.checkpoint()
-    table = Table(title=f"tradeledger on {stack.network.name} (chain {stack.chain.chain_id})", show_header=False)
+    table = Table(
+        title=f"tradeledger on {stack.network.name} (chain {stack.chain.chain_id})", show_header=False
+    )
     table.add_row("head block", str(head))
     table.add_row("indexed to", str(cp.block_number) if cp else "nothing yet")
     table.add_row("deployed", f"{manifest.deployed_at} (block {manifest.start_block})")
     for name, record in sorted(manifest.contracts.items()):
         table.add_row(name, record.address + (f"  v{record.version}" if record.version else ""))
     gov = manifest.governance
-    table.add_row("governance", f"{gov.get('threshold')} of {len(gov.get('officers', []))} officers, delay {gov.get('execution_delay')}s")
+    table.add_row(
+        "governance",
+        f"{gov.get('threshold')} of {len(gov.get('officers', []))} officers, "
+        f"delay {gov.get('execution_delay')}s",
+    )
     console.print(table)
 
 
@@ -105,7 +113,9 @@ def reindex() -> None:
     try:
         stack = open_stack()
         with console.status("re-indexing") as spinner:
-            last = stack.indexer.reindex(progress=lambda done, total: spinner.update(f"re-indexing block {done}/{total}"))
+            last = stack.indexer.reindex(
+                progress=lambda done, total: spinner.update(f"re-indexing block {done}/{total}")
+            )
         console.print(f"[green]re-indexed[/] up to block {last}")
     except TradeLedgerError as exc:
         _fail(exc)
@@ -128,7 +138,9 @@ def orgs_list() -> None:
     table = Table("id", "name", "role", "status", "registered")
     with Session(stack.engine) as session:
         for org in session.exec(select(Organisation).order_by(Organisation.registered_block)):  # type: ignore[arg-type]
-            table.add_row(org.org_id[:18] + "…", org.name, org.role, org.status, org.registered_at.isoformat())
+            table.add_row(
+                org.org_id[:18] + "…", org.name, org.role, org.status, org.registered_at.isoformat()
+            )
     console.print(table)
 
 
@@ -137,7 +149,9 @@ def orgs_create(
     handle: Annotated[str, typer.Argument(help="Short unique handle, e.g. acme-motors (fixes the org id).")],
     name: Annotated[str, typer.Option(help="Display name.")],
     role: Annotated[str, typer.Option(help="core_enterprise, supplier, financier, logistics, auditor, …")],
-    legal_id: Annotated[str, typer.Option(help="Legal id (e.g. LEI); only a salted commitment goes on chain.")],
+    legal_id: Annotated[
+        str, typer.Option(help="Legal id (e.g. LEI); only a salted commitment goes on chain.")
+    ],
 ) -> None:
     """Register an organisation on chain (as the consortium operator) and print its first API key."""
     from sqlmodel import Session

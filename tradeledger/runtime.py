@@ -32,7 +32,11 @@ DEV_SCRYPT_N = 2**14  # development keystores: quicker to unlock; production use
 
 
 def keystore(settings: Settings) -> KeyStore:
-    scrypt_n = None if settings.environment == "production" or os.environ.get("TRADELEDGER_KEYSTORE_SCRYPT_N") else DEV_SCRYPT_N
+    scrypt_n = (
+        None
+        if settings.environment == "production" or os.environ.get("TRADELEDGER_KEYSTORE_SCRYPT_N")
+        else DEV_SCRYPT_N
+    )
     return KeyStore(var_dir() / "keys", settings.keystore_password.get_secret_value(), scrypt_n=scrypt_n)
 
 
@@ -73,7 +77,9 @@ def embedded_node(network: NetworkSettings) -> Iterator[EmbeddedNode]:
     except (ChainError, OSError, ValueError):
         pass
     node = EmbeddedNode(
-        state_file=state_file(), port=port, chain_id=network.chain_id or 31337,
+        state_file=state_file(),
+        port=port,
+        chain_id=network.chain_id or 31337,
         log_file=var_dir() / "run" / "anvil.log",
     )
     node.log_file.parent.mkdir(parents=True, exist_ok=True)  # type: ignore[union-attr]
@@ -119,7 +125,9 @@ def deploy_if_needed(chain: Chain, progress: Callable[[str], None]) -> None:
     deploy(chain, progress=progress)
 
 
-def open_stack(settings: Settings | None = None, url: str | None = None, *, auto_migrate: bool = True) -> Stack:
+def open_stack(
+    settings: Settings | None = None, url: str | None = None, *, auto_migrate: bool = True
+) -> Stack:
     """Connect to a deployed chain and the database, with an indexer ready to sync."""
     settings = settings or get_settings()
     network = network_settings()

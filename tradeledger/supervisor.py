@@ -72,7 +72,9 @@ def run_stack(console: Console, *, api_port: int | None = None) -> None:
         table.add_row("database", engine.url.render_as_string(hide_password=True))
         console.print(table)
         if credentials:
-            keys = Table("organisation", "role", "org id", "API key", title=f"demo credentials ({credentials_file()})")
+            keys = Table(
+                "organisation", "role", "org id", "API key", title=f"demo credentials ({credentials_file()})"
+            )
             for entry in credentials.values():
                 keys.add_row(entry["name"], entry["role"], entry["org_id"][:14] + "…", entry["api_key"])
             console.print(keys)

@@ -8,7 +8,9 @@ from chain.policy import OrgRole
 from tests.conftest import ChainHarness
 
 
-def make_org(h: ChainHarness, handle: str, role: OrgRole = OrgRole.SUPPLIER, name: str | None = None) -> tuple[bytes, str]:
+def make_org(
+    h: ChainHarness, handle: str, role: OrgRole = OrgRole.SUPPLIER, name: str | None = None
+) -> tuple[bytes, str]:
     """Register an organisation with one funded key named after it; returns (org id, key name)."""
     key = f"key-{handle}"
     address = h.new_key(key)

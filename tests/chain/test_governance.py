@@ -34,7 +34,8 @@ def test_one_approver_cannot_execute(harness: ChainHarness) -> None:
         governance.execute(harness.chain, op)
 
     assert (err.value.error, err.value.args_) == (
-        "DualControlNotEnoughApprovals", {"id": to_hex32(op), "approvals": 1, "threshold": 2}
+        "DualControlNotEnoughApprovals",
+        {"id": to_hex32(op), "approvals": 1, "threshold": 2},
     )
     assert harness.chain.participants().organisation(oid).status == "suspended"
 
@@ -50,7 +51,8 @@ def test_the_same_officer_approving_twice_does_not_count(harness: ChainHarness) 
         governance.execute(harness.chain, op)
 
     assert (err.value.error, err.value.args_["officer"]) == (
-        "DualControlAlreadyApproved", harness.chain.keystore.load(OFFICERS[0]).address
+        "DualControlAlreadyApproved",
+        harness.chain.keystore.load(OFFICERS[0]).address,
     )
     assert exec_err.value.error == "DualControlNotEnoughApprovals"
     assert harness.chain.dual_control().operation(op).approvals == 1
@@ -59,7 +61,9 @@ def test_the_same_officer_approving_twice_does_not_count(harness: ChainHarness) 
 
 def test_two_officers_execute_after_the_delay(harness: ChainHarness) -> None:
     oid = _suspended(harness, "two-officers")
-    op = governance.propose_and_approve(harness.chain, harness.chain.participants(), "reinstateOrganisation", oid)
+    op = governance.propose_and_approve(
+        harness.chain, harness.chain.participants(), "reinstateOrganisation", oid
+    )
 
     with pytest.raises(ChainRevert) as early:
         governance.execute(harness.chain, op)
@@ -87,7 +91,9 @@ def test_a_non_officer_cannot_propose(harness: ChainHarness) -> None:
 
 def test_a_failing_operation_surfaces_the_inner_error_and_stays_pending(harness: ChainHarness) -> None:
     oid, _ = make_org(harness, "never-suspended")
-    op = governance.propose_and_approve(harness.chain, harness.chain.participants(), "reinstateOrganisation", oid)
+    op = governance.propose_and_approve(
+        harness.chain, harness.chain.participants(), "reinstateOrganisation", oid
+    )
     harness.increase_time(DELAY + 1)
 
     with pytest.raises(ChainRevert) as err:
@@ -101,10 +107,14 @@ def test_role_grants_go_through_dual_control(harness: ChainHarness) -> None:
     new_officer = harness.new_key("officer-3")
     am = harness.chain.access_manager()
     with pytest.raises(ChainRevert) as direct:
-        am.as_(harness.chain.sender(OPERATOR)).transact("grantRole", int(Role.GOVERNANCE_OFFICER), new_officer, 0)
+        am.as_(harness.chain.sender(OPERATOR)).transact(
+            "grantRole", int(Role.GOVERNANCE_OFFICER), new_officer, 0
+        )
     assert direct.value.error == "AccessManagerUnauthorizedAccount"
 
-    op = governance.propose_and_approve(harness.chain, am, "grantRole", int(Role.GOVERNANCE_OFFICER), new_officer, 0)
+    op = governance.propose_and_approve(
+        harness.chain, am, "grantRole", int(Role.GOVERNANCE_OFFICER), new_officer, 0
+    )
     harness.increase_time(DELAY + 1)
     governance.execute(harness.chain, op)
 
@@ -130,16 +140,25 @@ def test_upgrade_midway_keeps_state_addresses_and_policy(harness: ChainHarness, 
     governance.execute(harness.chain, op)
 
     upgraded = ParticipantsContract(
-        harness.chain.w3, "Participants", address, v2.abi, harness.chain.decoder, harness.chain.sender(OPERATOR)
+        harness.chain.w3,
+        "Participants",
+        address,
+        v2.abi,
+        harness.chain.decoder,
+        harness.chain.sender(OPERATOR),
     )
     assert upgraded.call("version") == "2.0.0"
     assert upgraded.address == address
     assert {oid: upgraded.organisation(oid) for oid in orgs} == before
     assert upgraded.call("organisationCount") == 1 + 3  # the operator plus three
-    slot = int("360894a13ba1a3210667c828492db98dca3e2076cc3735a920a3ca505d382bbc", 16)  # ERC-1967 implementation
+    slot = int(
+        "360894a13ba1a3210667c828492db98dca3e2076cc3735a920a3ca505d382bbc", 16
+    )  # ERC-1967 implementation
     assert to_checksum_address(harness.chain.w3.eth.get_storage_at(address, slot)[-20:]) == impl
     # the policy still holds after the upgrade
-    upgraded.register_organisation(org_id("post-upgrade"), "Post", OrgRole.SUPPLIER, b"\x01" * 32, [harness.new_key("post")])
+    upgraded.register_organisation(
+        org_id("post-upgrade"), "Post", OrgRole.SUPPLIER, b"\x01" * 32, [harness.new_key("post")]
+    )
     _, stranger = make_org(harness, "post-stranger")
     with pytest.raises(ChainRevert) as err:
         upgraded.as_(harness.chain.sender(stranger)).register_organisation(

@@ -41,6 +41,7 @@ def engine(tmp_path: Path) -> Iterator[Engine]:
 
 def _rows(engine: Engine) -> dict[str, list[dict[str, Any]]]:
     """Every projected and indexed row, without surrogate keys, in a stable order."""
+
     def dump(model: type[SQLModel], *drop: str) -> list[dict[str, Any]]:
         with Session(engine) as session:
             rows = [r.model_dump(exclude=set(drop)) for r in session.exec(select(model)).all()]
@@ -55,7 +56,10 @@ def _rows(engine: Engine) -> dict[str, list[dict[str, Any]]]:
 
 def _busy_history(h: ChainHarness) -> list[bytes]:
     """Registrations, an added and a removed account, a changed commitment, a suspension."""
-    orgs = [make_org(h, f"idx-{i}", role)[0] for i, role in enumerate((OrgRole.SUPPLIER, OrgRole.FINANCIER, OrgRole.LOGISTICS))]
+    orgs = [
+        make_org(h, f"idx-{i}", role)[0]
+        for i, role in enumerate((OrgRole.SUPPLIER, OrgRole.FINANCIER, OrgRole.LOGISTICS))
+    ]
     member = h.chain.participants("key-idx-0")
     extra = h.new_key("idx-0-extra")
     member.add_account(extra)
@@ -65,7 +69,9 @@ def _busy_history(h: ChainHarness) -> list[bytes]:
     return orgs
 
 
-def test_index_follows_the_chain_in_bounded_ranges(harness: ChainHarness, engine: Engine, tmp_path: Path) -> None:
+def test_index_follows_the_chain_in_bounded_ranges(
+    harness: ChainHarness, engine: Engine, tmp_path: Path
+) -> None:
     orgs = _busy_history(harness)
 
     last = Indexer(harness.chain, engine, [ParticipantsProjection()]).sync()
@@ -83,7 +89,9 @@ def test_index_follows_the_chain_in_bounded_ranges(harness: ChainHarness, engine
     assert _rows(small_steps) == rows
 
 
-def test_reindex_on_a_wiped_database_reproduces_the_same_rows(harness: ChainHarness, engine: Engine, tmp_path: Path) -> None:
+def test_reindex_on_a_wiped_database_reproduces_the_same_rows(
+    harness: ChainHarness, engine: Engine, tmp_path: Path
+) -> None:
     _busy_history(harness)
     indexer = Indexer(harness.chain, engine, [ParticipantsProjection()])
     indexer.sync()
@@ -117,7 +125,12 @@ def test_a_reorg_rolls_back_orphaned_events_and_their_rows(harness: ChainHarness
         assert session.get(Organisation, to_hex32(orphan)) is None
         assert session.get(Organisation, to_hex32(kept)) is not None
         assert session.get(Organisation, to_hex32(replacement)) is not None
-        names = {row.args for row in session.exec(select(ChainEventRow).where(ChainEventRow.name == "OrganisationRegistered"))}
+        names = {
+            row.args
+            for row in session.exec(
+                select(ChainEventRow).where(ChainEventRow.name == "OrganisationRegistered")
+            )
+        }
         checkpoint = session.get(IndexerCheckpoint, CHECKPOINT)
     assert not any("Orphaned" in args for args in names)
     assert checkpoint is not None and checkpoint.block_number == harness.chain.w3.eth.block_number

@@ -18,12 +18,16 @@ def _revert(exc: pytest.ExceptionInfo[ChainRevert]) -> tuple[str, dict[str, obje
     return exc.value.error, exc.value.args_
 
 
-def test_operator_registers_an_organisation_and_its_accounts_get_the_member_role(harness: ChainHarness) -> None:
+def test_operator_registers_an_organisation_and_its_accounts_get_the_member_role(
+    harness: ChainHarness,
+) -> None:
     address = harness.new_key("acme-key")
     oid = org_id("acme")
     participants = harness.chain.participants(OPERATOR)
 
-    receipt = participants.register_organisation(oid, "ACME Motors", OrgRole.CORE_ENTERPRISE, b"\x02" * 32, [address])
+    receipt = participants.register_organisation(
+        oid, "ACME Motors", OrgRole.CORE_ENTERPRISE, b"\x02" * 32, [address]
+    )
 
     event = participants.event(receipt, "OrganisationRegistered")
     assert event.args["id"] == to_hex32(oid)
@@ -110,7 +114,10 @@ def test_a_suspended_organisation_cannot_write(harness: ChainHarness) -> None:
     member = harness.chain.participants(key)
     extra = harness.new_key("suspendme-2")
 
-    for attempt in (lambda: member.add_account(extra), lambda: member.update_legal_id_commitment(b"\x05" * 32)):
+    for attempt in (
+        lambda: member.add_account(extra),
+        lambda: member.update_legal_id_commitment(b"\x05" * 32),
+    ):
         with pytest.raises(ChainRevert) as err:
             attempt()
         assert _revert(err) == ("ParticipantSuspended", {"id": to_hex32(oid)})

@@ -39,7 +39,9 @@ def _args(abi: list[dict[str, Any]], fn: str) -> list[Any]:
 
 
 def _writes(abi: list[dict[str, Any]]) -> set[str]:
-    return {i["name"] for i in abi if i.get("type") == "function" and i["stateMutability"] not in ("view", "pure")}
+    return {
+        i["name"] for i in abi if i.get("type") == "function" and i["stateMutability"] not in ("view", "pure")
+    }
 
 
 @pytest.mark.parametrize("contract", sorted(POLICY))
@@ -52,7 +54,9 @@ CASES = [(c, f, r) for c, fns in sorted(POLICY.items()) for f, r in sorted(fns.i
 
 
 @pytest.mark.parametrize(("contract", "fn", "role"), CASES, ids=[f"{c}.{f}" for c, f, _ in CASES])
-def test_function_rejects_a_member_without_its_role(harness: ChainHarness, contract: str, fn: str, role: Role) -> None:
+def test_function_rejects_a_member_without_its_role(
+    harness: ChainHarness, contract: str, fn: str, role: Role
+) -> None:
     """A registered, active member lacking the role gets the exact custom error and nothing changes."""
     if role is Role.PUBLIC:
         caller_key = "outsider"
