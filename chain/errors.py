@@ -72,3 +72,9 @@ class ChainRevert(TradeLedgerError):
         self.error = error
         self.args_ = args
         self.status = status
+
+
+class Unavailable(TradeLedgerError):
+    """A part the request needs (the chain, the database) is not reachable right now."""
+
+    status, code, title = 503, "unavailable", "Service unavailable"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import Column, DateTime, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -41,4 +41,4 @@ class IndexerCheckpoint(SQLModel, table=True):
     chain_id: int
     block_number: int
     block_hash: str = Field(max_length=66)
-    updated_at: datetime
+    updated_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))

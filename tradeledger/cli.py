@@ -162,13 +162,13 @@ def orgs_create(
     try:
         stack = open_stack()
         with Session(stack.engine) as session:
-            org, api_key = ParticipantsService(session, stack.chain, stack.indexer).register(
+            org, api_key, tx = ParticipantsService(session, stack.chain, stack.indexer).register(
                 handle=handle, name=name, role=role, legal_id=legal_id
             )
     except TradeLedgerError as exc:
         _fail(exc)
         return
-    console.print(f"[green]registered[/] {org.name} ({org.role}) as {org.org_id}")
+    console.print(f"[green]registered[/] {org.name} ({org.role}) as {org.org_id} in block {tx.block_number}")
     console.print(f"API key (shown once): [bold]{api_key}[/]")
 
 
@@ -183,7 +183,7 @@ def orgs_suspend(org_id: Annotated[str, typer.Argument(help="0x… organisation 
     try:
         stack = open_stack()
         with Session(stack.engine) as session:
-            org = ParticipantsService(session, stack.chain, stack.indexer).suspend(org_id)
+            org, _ = ParticipantsService(session, stack.chain, stack.indexer).suspend(org_id)
     except TradeLedgerError as exc:
         _fail(exc)
         return

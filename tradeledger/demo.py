@@ -45,7 +45,7 @@ def seed_demo(session: Session, chain: Chain, indexer: Indexer) -> dict[str, dic
         if handle in creds and org is not None:
             continue
         if org is None:  # the operator always exists: deployment registers it
-            org, api_key = service.register(handle=handle, name=name, role=role, legal_id=legal_id)
+            org, api_key, _ = service.register(handle=handle, name=name, role=role, legal_id=legal_id)
         else:
             _, api_key = create_api_key(session, org.org_id, f"demo {handle}", ["read", "write", "admin"])
         creds[handle] = {"org_id": org.org_id, "name": org.name, "role": org.role, "api_key": api_key}

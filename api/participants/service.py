@@ -7,34 +7,78 @@ transaction's block before answering, so the response reflects the chain.
 
 from __future__ import annotations
 
-from sqlmodel import Session
+import re
+from dataclasses import dataclass
+
+from sqlmodel import Session, col, select
 
 from api.auth.service import create_api_key
-from api.participants.models import Organisation, OrganisationLegalId
+from api.participants.models import Organisation, OrganisationAccount, OrganisationLegalId
 from chain.client import OPERATOR, Chain, org_key_name
 from chain.errors import Conflict, InvalidInput, NotFound
 from chain.ids import commitment, from_hex32, new_salt, org_id, to_hex32
 from chain.indexer import Indexer
 from chain.node import fund_if_embedded
 from chain.policy import OrgRole
+from chain.sender import Receipt
 
 REGISTRABLE_ROLES = sorted(r.slug for r in OrgRole if r not in (OrgRole.NONE, OrgRole.OPERATOR))
+ORG_ID_PATTERN = re.compile(r"^0x[0-9a-fA-F]{64}$")
+
+
+@dataclass(frozen=True)
+class TxRef:
+    tx_hash: str
+    block_number: int
+
+    @classmethod
+    def of(cls, receipt: Receipt) -> TxRef:
+        return cls(receipt.tx_hash, receipt.block_number)
+
+
+def normalise_org_id(value: str) -> str:
+    if not ORG_ID_PATTERN.match(value):
+        raise InvalidInput(f"{value!r} is not an organisation id (0x and 64 hex digits)", code="invalid_org_id")
+    return value.lower()
 
 
 class ParticipantsService:
-    def __init__(self, session: Session, chain: Chain, indexer: Indexer) -> None:
+    def __init__(self, session: Session, chain: Chain | None = None, indexer: Indexer | None = None) -> None:
         self.session = session
         self.chain = chain
         self.indexer = indexer
 
+    # --- reads -----------------------------------------------------------------------------
+
     def get(self, org: str) -> Organisation:
-        found = self.session.get(Organisation, org.lower())
+        found = self.session.get(Organisation, normalise_org_id(org))
         if found is None:
-            raise NotFound(f"no organisation {org}; list them with GET /api/v1/organisations", code="organisation_not_found")
+            raise NotFound(f"no organisation {org}; list them with GET /api/v1/organisations",
+                           code="organisation_not_found")
         return found
 
-    def register(self, *, handle: str, name: str, role: str, legal_id: str) -> tuple[Organisation, str]:
-        """Register an organisation on chain with a new signing key; returns it and its first API key."""
+    def directory(self) -> list[Organisation]:
+        return list(self.session.exec(select(Organisation).order_by(col(Organisation.registered_block))).all())
+
+    def accounts(self, org: str) -> list[str]:
+        rows = self.session.exec(
+            select(OrganisationAccount).where(OrganisationAccount.org_id == org).order_by(col(OrganisationAccount.id))
+        )
+        return [row.address for row in rows]
+
+    def legal_id(self, org: str) -> OrganisationLegalId | None:
+        return self.session.get(OrganisationLegalId, org)
+
+    # --- writes ----------------------------------------------------------------------------
+
+    def _wired(self) -> tuple[Chain, Indexer]:
+        if self.chain is None or self.indexer is None:
+            raise RuntimeError("ParticipantsService needs a chain and an indexer to write")
+        return self.chain, self.indexer
+
+    def register(self, *, handle: str, name: str, role: str, legal_id: str) -> tuple[Organisation, str, TxRef]:
+        """Register an organisation on chain with a new signing key; returns it, its first API key and the tx."""
+        chain, indexer = self._wired()
         if role not in REGISTRABLE_ROLES:
             raise InvalidInput(
                 f"role {role!r} cannot be registered here; use one of {', '.join(REGISTRABLE_ROLES)}",
@@ -42,23 +86,25 @@ class ParticipantsService:
             )
         oid = org_id(handle)
         if self.session.get(Organisation, to_hex32(oid)) is not None:
-            raise Conflict(f"an organisation with handle {handle!r} is already registered", code="organisation_exists")
-        account = self.chain.keystore.get_or_create(org_key_name(oid))
-        fund_if_embedded(self.chain.w3.provider.endpoint_uri, account.address)  # type: ignore[attr-defined]
+            raise Conflict(f"an organisation with handle {handle!r} is already registered",
+                           code="organisation_exists")
+        account = chain.keystore.get_or_create(org_key_name(oid))
+        fund_if_embedded(chain.w3.provider.endpoint_uri, account.address)  # type: ignore[attr-defined]
         salt = new_salt()
-        receipt = self.chain.participants(OPERATOR).register_organisation(
+        receipt = chain.participants(OPERATOR).register_organisation(
             oid, name, OrgRole.from_slug(role), commitment(legal_id.encode(), salt), [account.address]
         )
-        self.indexer.sync(receipt.block_number)
+        indexer.sync(receipt.block_number)
         self.session.add(OrganisationLegalId(org_id=to_hex32(oid), legal_id=legal_id, salt=to_hex32(salt)))
         self.session.commit()
         _, api_key = create_api_key(self.session, to_hex32(oid), "first key", ["read", "write", "admin"])
-        return self.get(to_hex32(oid)), api_key
+        return self.get(to_hex32(oid)), api_key, TxRef.of(receipt)
 
-    def suspend(self, org: str) -> Organisation:
+    def suspend(self, org: str) -> tuple[Organisation, TxRef]:
         """Suspend an organisation (circuit breaker); reinstating needs dual control."""
+        chain, indexer = self._wired()
         target = self.get(org)
-        receipt = self.chain.participants(OPERATOR).suspend_organisation(from_hex32(target.org_id))
-        self.indexer.sync(receipt.block_number)
+        receipt = chain.participants(OPERATOR).suspend_organisation(from_hex32(target.org_id))
+        indexer.sync(receipt.block_number)
         self.session.expire_all()
-        return self.get(org)
+        return self.get(org), TxRef.of(receipt)

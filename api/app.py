@@ -1,0 +1,43 @@
+"""``create_app``: the FastAPI application, OpenAPI at ``/docs``."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from sqlalchemy import Engine
+
+from api import errors
+from api.auth.router import router as api_keys_router
+from api.db import make_engine
+from api.participants.router import router as participants_router
+from api.settings import Settings, get_settings
+from api.system.router import Metrics, record_request
+from api.system.router import router as system_router
+
+API_VERSION = "0.1.0"
+
+
+def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
+    """The app over ``engine`` (default: ``settings.database_url``, already migrated).
+
+    ``app.state.chain`` and ``app.state.indexer`` are set by the supervisor; without them
+    the app serves reads and answers writes with 503 ``chain_unavailable``.
+    """
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="tradeledger",
+        version=API_VERSION,
+        description="Permissioned-blockchain ledger for supply chain finance and carbon accounting. "
+        "Authenticate with `Authorization: Bearer <API key>`. Errors are RFC 9457 problem+json "
+        "with a stable `code`.",
+    )
+    app.state.settings = settings
+    app.state.engine = engine or make_engine(settings.database_url)
+    app.state.chain = None
+    app.state.indexer = None
+    app.state.metrics = Metrics()
+    errors.install(app)
+    app.middleware("http")(record_request)
+    app.include_router(system_router)
+    app.include_router(participants_router)
+    app.include_router(api_keys_router)
+    return app

@@ -1,0 +1,101 @@
+"""Issuing, checking and revoking API keys.
+
+A key reads ``tl_<8 hex prefix>_<secret>``. The prefix finds the row; the
+HMAC-SHA256 of the whole key under the server's pepper is compared in
+constant time, so a stolen database does not yield usable keys.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlmodel import Session, col, select
+
+from api.auth.models import ApiKey
+from api.participants.models import Organisation
+from api.settings import get_settings
+from chain.errors import InvalidInput, NotFound, Unauthorized
+
+SCOPES = ("read", "write", "admin")
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is calling: an API key of one organisation."""
+
+    org_id: str
+    role: str  # the organisation's role slug
+    status: str  # active | suspended
+    key_id: int
+    scopes: tuple[str, ...]
+
+    @property
+    def is_operator(self) -> bool:
+        return self.role == "operator"
+
+
+def _digest(plaintext: str, pepper: str | None = None) -> str:
+    key = (pepper if pepper is not None else get_settings().api_key_pepper.get_secret_value()).encode()
+    return hmac.new(key, plaintext.encode(), hashlib.sha256).hexdigest()
+
+
+def create_api_key(session: Session, org_id: str, label: str, scopes: list[str]) -> tuple[ApiKey, str]:
+    """A new key for ``org_id``; the plaintext is returned once and never stored."""
+    unknown = sorted(set(scopes) - set(SCOPES))
+    if unknown or not scopes:
+        raise InvalidInput(f"unknown scopes {unknown or scopes}; use some of {', '.join(SCOPES)}", code="invalid_scopes")
+    prefix = "tl_" + secrets.token_hex(4)
+    plaintext = f"{prefix}_{secrets.token_urlsafe(32)}"
+    row = ApiKey(
+        org_id=org_id.lower(),
+        label=label,
+        prefix=prefix,
+        hash=_digest(plaintext),
+        scopes=",".join(s for s in SCOPES if s in scopes),
+        created_at=datetime.now(UTC),
+    )
+    session.add(row)
+    session.commit()
+    session.refresh(row)
+    return row, plaintext
+
+
+def authenticate(session: Session, plaintext: str) -> Caller:
+    """The caller holding ``plaintext``; 401 ``invalid_api_key`` for anything else."""
+    invalid = Unauthorized(
+        "the API key is not valid (unknown or revoked); ask your organisation's admin for a new one",
+        code="invalid_api_key",
+    )
+    parts = plaintext.split("_")
+    if len(parts) < 3 or parts[0] != "tl":
+        raise invalid
+    row = session.exec(select(ApiKey).where(ApiKey.prefix == f"tl_{parts[1]}")).first()
+    if row is None or row.revoked_at is not None or not hmac.compare_digest(row.hash, _digest(plaintext)):
+        raise invalid
+    org = session.get(Organisation, row.org_id)
+    if org is None:
+        raise invalid
+    assert row.id is not None
+    return Caller(row.org_id, org.role, org.status, row.id, tuple(row.scopes.split(",")))
+
+
+def list_keys(session: Session, org_id: str) -> list[ApiKey]:
+    return list(session.exec(select(ApiKey).where(ApiKey.org_id == org_id).order_by(col(ApiKey.id))).all())
+
+
+def revoke_api_key(session: Session, org_id: str, key_id: int) -> ApiKey:
+    """Revoke one of ``org_id``'s own keys; another organisation's key is simply not found."""
+    row = session.get(ApiKey, key_id)
+    if row is None or row.org_id != org_id:
+        raise NotFound(f"no API key {key_id} in your organisation; list them with GET /api/v1/api-keys",
+                       code="api_key_not_found")
+    if row.revoked_at is None:
+        row.revoked_at = datetime.now(UTC)
+        session.add(row)
+        session.commit()
+        session.refresh(row)
+    return row

@@ -1,0 +1,85 @@
+"""``Idempotency-Key`` for POSTs that write to the chain.
+
+The first response to a key is stored with a hash of the request; the same
+key with the same request replays it (header ``Idempotent-Replayed: true``),
+the same key with another request is refused with ``idempotency_key_reused``.
+Keys are scoped to the caller's organisation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy import Column, DateTime, Text, UniqueConstraint
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Field, Session, SQLModel, select
+
+from chain.errors import InvalidInput
+
+KEY_PATTERN = re.compile(r"^[\x21-\x7e]{1,255}$")
+
+
+class IdempotencyRecord(SQLModel, table=True):
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (UniqueConstraint("org_id", "key", name="uq_idempotency_keys_org_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: str = Field(max_length=66)
+    key: str = Field(max_length=255)
+    request_hash: str = Field(max_length=64)
+    status_code: int
+    response_body: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+def _request_hash(method: str, path: str, body: BaseModel) -> str:
+    canonical = json.dumps([method, path, body.model_dump(mode="json")], sort_keys=True)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def idempotent(
+    session: Session,
+    *,
+    org_id: str,
+    key: str | None,
+    method: str,
+    path: str,
+    body: BaseModel,
+    run: Callable[[], tuple[int, Any]],
+) -> JSONResponse:
+    """Run ``run`` once per (organisation, key); replay its stored response afterwards."""
+    if key is None:
+        status, result = run()
+        return JSONResponse(jsonable_encoder(result), status_code=status)
+    if not KEY_PATTERN.match(key):
+        raise InvalidInput("Idempotency-Key must be 1-255 visible ASCII characters, e.g. a UUID",
+                           code="invalid_idempotency_key")
+    digest = _request_hash(method, path, body)
+    stored = session.exec(
+        select(IdempotencyRecord).where(IdempotencyRecord.org_id == org_id, IdempotencyRecord.key == key)
+    ).first()
+    if stored is not None:
+        if stored.request_hash != digest:
+            raise InvalidInput(
+                f"Idempotency-Key {key!r} was used for a different request; use a new key for a new request",
+                code="idempotency_key_reused",
+            )
+        return JSONResponse(json.loads(stored.response_body), status_code=stored.status_code,
+                            headers={"Idempotent-Replayed": "true"})
+    status, result = run()
+    encoded = jsonable_encoder(result)
+    session.add(IdempotencyRecord(org_id=org_id, key=key, request_hash=digest, status_code=status,
+                                  response_body=json.dumps(encoded), created_at=datetime.now().astimezone()))
+    try:
+        session.commit()
+    except IntegrityError:  # a concurrent request with the same key stored its answer first
+        session.rollback()
+    return JSONResponse(encoded, status_code=status)

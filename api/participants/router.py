@@ -1,0 +1,102 @@
+"""``/api/v1/organisations`` and ``/api/v1/me``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Request
+from fastapi.responses import JSONResponse
+
+from api.auth.deps import CallerDep, OperatorDep
+from api.auth.schemas import ApiKeyOut
+from api.auth.service import Caller
+from api.db import SessionDep
+from api.idempotency import idempotent
+from api.participants.models import Organisation
+from api.participants.schemas import (
+    OrganisationCreate,
+    OrganisationCreated,
+    OrganisationDetail,
+    OrganisationOut,
+    OrganisationSuspended,
+    TxOut,
+)
+from api.participants.service import ParticipantsService
+from api.runtime import chain_and_indexer
+from pydantic import BaseModel
+
+router = APIRouter(prefix="/api/v1", tags=["organisations"])
+
+
+class MeOut(BaseModel):
+    organisation: OrganisationDetail
+    api_key: ApiKeyOut
+
+
+def _detail(svc: ParticipantsService, org: Organisation, caller: Caller) -> OrganisationDetail:
+    detail = OrganisationDetail(**OrganisationOut.of(org, svc.accounts(org.org_id)).model_dump())
+    if caller.org_id == org.org_id or caller.is_operator:
+        legal = svc.legal_id(org.org_id)
+        if legal is not None:
+            detail.legal_id, detail.legal_id_salt = legal.legal_id, legal.salt
+    return detail
+
+
+@router.get("/me", response_model=MeOut)
+def me(caller: CallerDep, session: SessionDep) -> MeOut:
+    """The caller's organisation and the API key in use."""
+    from api.auth.models import ApiKey
+
+    svc = ParticipantsService(session)
+    key = session.get(ApiKey, caller.key_id)
+    assert key is not None
+    return MeOut(organisation=_detail(svc, svc.get(caller.org_id), caller), api_key=ApiKeyOut.of(key))
+
+
+@router.get("/organisations", response_model=list[OrganisationOut])
+def directory(caller: CallerDep, session: SessionDep) -> list[OrganisationOut]:
+    """The consortium's members (legal ids are not part of the directory)."""
+    svc = ParticipantsService(session)
+    return [OrganisationOut.of(org, svc.accounts(org.org_id)) for org in svc.directory()]
+
+
+@router.get("/organisations/{org_id}", response_model=OrganisationDetail)
+def organisation(org_id: str, caller: CallerDep, session: SessionDep) -> OrganisationDetail:
+    """One member; the legal id only for the organisation itself and the operator."""
+    svc = ParticipantsService(session)
+    return _detail(svc, svc.get(org_id), caller)
+
+
+@router.post(
+    "/organisations", status_code=201, response_model=OrganisationCreated,
+    responses={409: {"description": "already registered"}, 403: {"description": "not the operator"}},
+)
+def register(
+    body: OrganisationCreate,
+    caller: OperatorDep,
+    session: SessionDep,
+    request: Request,
+    idempotency_key: Annotated[str | None, Header()] = None,
+) -> JSONResponse:
+    """Register an organisation on chain (operator only); returns its first API key once."""
+
+    def run() -> tuple[int, OrganisationCreated]:
+        chain, indexer = chain_and_indexer(request)
+        svc = ParticipantsService(session, chain, indexer)
+        org, api_key, tx = svc.register(handle=body.handle, name=body.name, role=body.role, legal_id=body.legal_id)
+        created = OrganisationCreated(organisation=_detail(svc, org, caller), api_key=api_key,
+                                      tx=TxOut(tx_hash=tx.tx_hash, block_number=tx.block_number))
+        return 201, created
+
+    return idempotent(session, org_id=caller.org_id, key=idempotency_key, method="POST",
+                      path=request.url.path, body=body, run=run)
+
+
+@router.post("/organisations/{org_id}/suspend", response_model=OrganisationSuspended)
+def suspend(org_id: str, caller: OperatorDep, session: SessionDep, request: Request) -> OrganisationSuspended:
+    """Suspend an organisation (circuit breaker): none of its accounts can write any more."""
+    chain, indexer = chain_and_indexer(request)
+    svc = ParticipantsService(session, chain, indexer)
+    org, tx = svc.suspend(org_id)
+    return OrganisationSuspended(organisation=OrganisationOut.of(org, svc.accounts(org.org_id)),
+                                 tx=TxOut(tx_hash=tx.tx_hash, block_number=tx.block_number))

@@ -1,0 +1,57 @@
+"""Settings of the API process (pydantic-settings, prefix ``TRADELEDGER_``).
+
+Development and test run on defaults; ``TRADELEDGER_ENVIRONMENT=production``
+refuses the development secrets and SQLite, naming the variable to set.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from chain.config import var_dir
+
+DEV_KEYSTORE_PASSWORD = "tradeledger-dev"
+DEV_API_KEY_PEPPER = "tradeledger-dev-pepper"
+
+
+def _default_database_url() -> str:
+    return f"sqlite:///{var_dir() / 'tradeledger.db'}"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TRADELEDGER_", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    database_url: str = Field(
+        default_factory=_default_database_url,
+        validation_alias=AliasChoices("TRADELEDGER_DATABASE_URL", "DATABASE_URL"),
+    )
+    api_host: str = "127.0.0.1"
+    api_port: int = Field(default=8000, ge=1, le=65535)
+    keystore_password: SecretStr = SecretStr(DEV_KEYSTORE_PASSWORD)
+    api_key_pepper: SecretStr = SecretStr(DEV_API_KEY_PEPPER)
+
+    @model_validator(mode="after")
+    def _refuse_insecure_production(self) -> Settings:
+        if self.environment != "production":
+            return self
+        problems = []
+        if self.keystore_password.get_secret_value() == DEV_KEYSTORE_PASSWORD:
+            problems.append("TRADELEDGER_KEYSTORE_PASSWORD is the development default; set a real secret")
+        if self.api_key_pepper.get_secret_value() == DEV_API_KEY_PEPPER:
+            problems.append("TRADELEDGER_API_KEY_PEPPER is the development default; set a real secret")
+        if self.database_url.startswith("sqlite"):
+            problems.append("DATABASE_URL points at SQLite; set it to a PostgreSQL URL")
+        if problems:
+            raise ValueError("refusing to start in production: " + "; ".join(problems))
+        return self
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process's settings (cached; tests call ``get_settings.cache_clear()``)."""
+    return Settings()

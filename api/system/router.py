@@ -1,0 +1,81 @@
+"""``/healthz`` and ``/metrics`` (Prometheus text format)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from sqlalchemy import text
+
+router = APIRouter(tags=["operations"])
+
+
+class Metrics:
+    """One registry per app, so several apps (tests) never share counters."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter("tradeledger_http_requests", "HTTP requests", ["method", "route", "status"],
+                                registry=self.registry)
+        self.latency = Histogram("tradeledger_http_request_seconds", "HTTP request latency", ["method", "route"],
+                                 registry=self.registry)
+        self.head = Gauge("tradeledger_chain_head_block", "Newest block of the chain", registry=self.registry)
+        self.indexed = Gauge("tradeledger_indexed_block", "Newest block in the index", registry=self.registry)
+
+
+async def record_request(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    start = time.perf_counter()
+    response = await call_next(request)
+    route = request.scope.get("route")
+    path = getattr(route, "path", "unmatched")
+    metrics: Metrics = request.app.state.metrics
+    metrics.requests.labels(request.method, path, str(response.status_code)).inc()
+    metrics.latency.labels(request.method, path).observe(time.perf_counter() - start)
+    return response
+
+
+def _chain_health(request: Request) -> dict[str, Any] | None:
+    chain = getattr(request.app.state, "chain", None)
+    if chain is None:
+        return None
+    head = int(chain.w3.eth.block_number)
+    indexer = getattr(request.app.state, "indexer", None)
+    checkpoint = indexer.checkpoint() if indexer is not None else None
+    indexed = checkpoint.block_number if checkpoint is not None else -1
+    metrics: Metrics = request.app.state.metrics
+    metrics.head.set(head)
+    metrics.indexed.set(indexed)
+    return {"chain_id": chain.chain_id, "head_block": head, "indexed_block": indexed, "lag": head - indexed}
+
+
+@router.get("/healthz")
+def healthz(request: Request) -> JSONResponse:
+    """200 when the database (and the chain, if connected) answer; 503 otherwise."""
+    checks: dict[str, Any] = {}
+    healthy = True
+    try:
+        with request.app.state.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        checks["database"] = "ok"
+    except Exception as exc:  # report, do not raise: this is the health endpoint
+        healthy, checks["database"] = False, f"error: {type(exc).__name__}"
+    try:
+        chain = _chain_health(request)
+        checks["chain"] = chain if chain is not None else "not connected"
+    except Exception as exc:
+        healthy, checks["chain"] = False, f"error: {type(exc).__name__}"
+    return JSONResponse({"status": "ok" if healthy else "unhealthy", **checks}, status_code=200 if healthy else 503)
+
+
+@router.get("/metrics", response_class=Response)
+def metrics(request: Request) -> Response:
+    """Prometheus metrics."""
+    try:
+        _chain_health(request)
+    except Exception:  # noqa: S110 - a metrics scrape must not fail because the chain is down
+        pass
+    return Response(generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
