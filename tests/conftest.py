@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 
 # Isolate every test run's state (keystores, manifests) and keep key derivation quick.
 _RUN_DIR = Path(tempfile.mkdtemp(prefix="tradeledger-tests-"))
@@ -94,3 +95,50 @@ def harness(deployed: ChainHarness) -> Iterator[ChainHarness]:
     snapshot = deployed.snapshot()
     yield deployed
     deployed.revert(snapshot)
+
+
+# --- databases ----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test session, dropped at the end.
+
+    Skipped when TRADELEDGER_TEST_POSTGRES_URL is unset, except in CI, where that is a failure.
+    """
+    import secrets
+
+    import psycopg
+
+    server = os.environ.get("TRADELEDGER_TEST_POSTGRES_URL")
+    if not server:
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI=true but TRADELEDGER_TEST_POSTGRES_URL is unset; run the suite through .ci/run")
+        pytest.skip("set TRADELEDGER_TEST_POSTGRES_URL=postgresql://… to run the PostgreSQL tests")
+    name = f"tl_test_{secrets.token_hex(4)}"
+    with psycopg.connect(server, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    base, _, _ = server.rpartition("/")
+    yield f"{base}/{name}"
+    with psycopg.connect(server, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A migrated, empty database: SQLite, then the same test again on PostgreSQL."""
+    from sqlalchemy import text
+    from sqlmodel import SQLModel
+
+    import api.models  # noqa: F401 - every table on the metadata
+    from api.db import make_engine, migrate
+
+    url = f"sqlite:///{tmp_path / 'test.db'}" if request.param == "sqlite" else request.getfixturevalue("postgres_url")
+    engine = make_engine(url)
+    migrate(engine)
+    yield engine
+    if request.param == "postgres":  # the database outlives the test: empty it
+        tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+        with engine.begin() as connection:
+            connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
