@@ -19,7 +19,14 @@ PROBLEM_BASE = "https://tradeledger.dev/problems/"
 
 
 def problem(status: int, code: str, title: str, detail: str, **extra: Any) -> JSONResponse:
-    body = {"type": PROBLEM_BASE + code, "title": title, "status": status, "detail": detail, "code": code, **extra}
+    body = {
+        "type": PROBLEM_BASE + code,
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "code": code,
+        **extra,
+    }
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
 
 
@@ -37,8 +44,13 @@ async def _validation(_: Request, exc: Exception) -> JSONResponse:
         for e in exc.errors()
     ]
     where = ", ".join(".".join(map(str, e["loc"])) for e in errors[:5])
-    return problem(422, "invalid_request", "Invalid request", f"the request is not valid ({where}); see errors",
-                   errors=errors)
+    return problem(
+        422,
+        "invalid_request",
+        "Invalid request",
+        f"the request is not valid ({where}); see errors",
+        errors=errors,
+    )
 
 
 async def _http(_: Request, exc: Exception) -> JSONResponse:
@@ -49,7 +61,9 @@ async def _http(_: Request, exc: Exception) -> JSONResponse:
 
 async def _unhandled(_: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error", exc_info=exc)
-    return problem(500, "internal_error", "Internal error", "something went wrong on our side; it has been logged")
+    return problem(
+        500, "internal_error", "Internal error", "something went wrong on our side; it has been logged"
+    )
 
 
 def install(app: FastAPI) -> None:

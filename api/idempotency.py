@@ -60,8 +60,10 @@ def idempotent(
         status, result = run()
         return JSONResponse(jsonable_encoder(result), status_code=status)
     if not KEY_PATTERN.match(key):
-        raise InvalidInput("Idempotency-Key must be 1-255 visible ASCII characters, e.g. a UUID",
-                           code="invalid_idempotency_key")
+        raise InvalidInput(
+            "Idempotency-Key must be 1-255 visible ASCII characters, e.g. a UUID",
+            code="invalid_idempotency_key",
+        )
     digest = _request_hash(method, path, body)
     stored = session.exec(
         select(IdempotencyRecord).where(IdempotencyRecord.org_id == org_id, IdempotencyRecord.key == key)
@@ -72,12 +74,23 @@ def idempotent(
                 f"Idempotency-Key {key!r} was used for a different request; use a new key for a new request",
                 code="idempotency_key_reused",
             )
-        return JSONResponse(json.loads(stored.response_body), status_code=stored.status_code,
-                            headers={"Idempotent-Replayed": "true"})
+        return JSONResponse(
+            json.loads(stored.response_body),
+            status_code=stored.status_code,
+            headers={"Idempotent-Replayed": "true"},
+        )
     status, result = run()
     encoded = jsonable_encoder(result)
-    session.add(IdempotencyRecord(org_id=org_id, key=key, request_hash=digest, status_code=status,
-                                  response_body=json.dumps(encoded), created_at=datetime.now().astimezone()))
+    session.add(
+        IdempotencyRecord(
+            org_id=org_id,
+            key=key,
+            request_hash=digest,
+            status_code=status,
+            response_body=json.dumps(encoded),
+            created_at=datetime.now().astimezone(),
+        )
+    )
     try:
         session.commit()
     except IntegrityError:  # a concurrent request with the same key stored its answer first

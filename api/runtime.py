@@ -13,6 +13,8 @@ def chain_and_indexer(request: Request) -> tuple[Chain, Indexer]:
     chain = getattr(request.app.state, "chain", None)
     indexer = getattr(request.app.state, "indexer", None)
     if chain is None or indexer is None:
-        raise Unavailable("this API instance is not connected to the chain; start it with `tradeledger up`",
-                          code="chain_unavailable")
+        raise Unavailable(
+            "this API instance is not connected to the chain; start it with `tradeledger up`",
+            code="chain_unavailable",
+        )
     return chain, indexer

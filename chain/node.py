@@ -50,10 +50,13 @@ def free_port() -> int:
 
 def rpc(url: str, method: str, params: list[object] | None = None, timeout: float = 10.0) -> object:
     """One raw JSON-RPC call (used for node-management methods web3 does not wrap)."""
-    response = httpx.post(
-        url, json={"jsonrpc": "2.0", "id": 1, "method": method, "params": params or []}, timeout=timeout
-    )
-    body = response.json()
+    try:
+        response = httpx.post(
+            url, json={"jsonrpc": "2.0", "id": 1, "method": method, "params": params or []}, timeout=timeout
+        )
+        body = response.json()
+    except (httpx.HTTPError, ValueError) as exc:
+        raise ChainError(f"{method} at {url} failed: {exc}; is the node running?") from exc
     if "error" in body:
         raise ChainError(f"{method} failed: {body['error'].get('message')}")
     return body["result"]
@@ -113,6 +116,14 @@ class EmbeddedNode:
             return self.url
         out = open(self.log_file, "ab") if self.log_file else subprocess.DEVNULL  # noqa: SIM115
         self._process = subprocess.Popen(self.command(), stdout=out, stderr=subprocess.STDOUT)
+        try:
+            return self._wait_until_ready(timeout)
+        except BaseException:
+            self.stop()  # never leave an anvil behind
+            raise
+
+    def _wait_until_ready(self, timeout: float) -> str:
+        assert self._process is not None
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
@@ -122,15 +133,13 @@ class EmbeddedNode:
                 )
             try:
                 chain_id = int(str(rpc(self.url, "eth_chainId", timeout=1.0)), 16)
-            except (httpx.HTTPError, ValueError):
+            except ChainError:
                 time.sleep(0.05)
                 continue
             if chain_id != self.chain_id:
-                self.stop()
                 raise ChainError(f"port {self.port} answers chain id {chain_id}, not {self.chain_id}")
             log.info("anvil running at %s (pid %s)", self.url, self._process.pid)
             return self.url
-        self.stop()
         raise ChainError(f"anvil did not answer on {self.url} within {timeout:.0f}s")
 
     def stop(self, timeout: float = 15.0) -> None:

@@ -20,10 +20,11 @@ _RUN_DIR = Path(tempfile.mkdtemp(prefix="tradeledger-tests-"))
 os.environ["TRADELEDGER_VAR_DIR"] = str(_RUN_DIR)
 os.environ.setdefault("TRADELEDGER_KEYSTORE_SCRYPT_N", "1024")
 os.environ.setdefault("TRADELEDGER_ENVIRONMENT", "test")
+os.environ["TRADELEDGER_KEYSTORE_PASSWORD"] = "test-password"  # the CLI under test opens the same keystore
 
 from chain.client import Chain  # noqa: E402
 from chain.compiler import Artifact, compile_project, compile_sources  # noqa: E402
-from chain.config import network_settings, project_root  # noqa: E402
+from chain.config import network_settings, project_root, var_dir  # noqa: E402
 from chain.deploy import deploy  # noqa: E402
 from chain.keys import KeyStore  # noqa: E402
 from chain.manifest import Manifest  # noqa: E402
@@ -78,10 +79,8 @@ class ChainHarness:
 
 
 @pytest.fixture(scope="session")
-def deployed(
-    anvil: EmbeddedNode, artifacts: dict[str, Artifact], tmp_path_factory: pytest.TempPathFactory
-) -> ChainHarness:
-    keystore = KeyStore(tmp_path_factory.mktemp("keys"), TEST_PASSWORD)
+def deployed(anvil: EmbeddedNode, artifacts: dict[str, Artifact]) -> ChainHarness:
+    keystore = KeyStore(var_dir() / "keys", TEST_PASSWORD)
     chain = Chain.connect(anvil.url, network_settings("embedded"), keystore, load=False)
     for name in ("deployer", "operator", "officer-1", "officer-2"):
         anvil.fund(keystore.get_or_create(name).address)
@@ -133,7 +132,11 @@ def db_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine
     import api.models  # noqa: F401 - every table on the metadata
     from api.db import make_engine, migrate
 
-    url = f"sqlite:///{tmp_path / 'test.db'}" if request.param == "sqlite" else request.getfixturevalue("postgres_url")
+    url = (
+        f"sqlite:///{tmp_path / 'test.db'}"
+        if request.param == "sqlite"
+        else request.getfixturevalue("postgres_url")
+    )
     engine = make_engine(url)
     migrate(engine)
     yield engine

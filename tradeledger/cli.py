@@ -244,3 +244,7 @@ def keys_api_key(
         _fail(exc)
         return
     console.print(f"API key for {org_id} (shown once): [bold]{plaintext}[/]")
+
+
+if __name__ == "__main__":
+    app()

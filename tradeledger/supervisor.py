@@ -7,6 +7,7 @@ its OpenAPI docs. A second run resumes the same chain and database.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from contextlib import ExitStack
 
@@ -72,14 +73,14 @@ def run_stack(console: Console, *, api_port: int | None = None) -> None:
         table.add_row("database", engine.url.render_as_string(hide_password=True))
         console.print(table)
         if credentials:
-            keys = Table(
-                "organisation", "role", "org id", "API key", title=f"demo credentials ({credentials_file()})"
-            )
+            console.print(f"[bold]demo API keys[/] (also in {credentials_file()}):")
             for entry in credentials.values():
-                keys.add_row(entry["name"], entry["role"], entry["org_id"][:14] + "…", entry["api_key"])
-            console.print(keys)
-            console.print(f'try: curl -H "Authorization: Bearer <API key>" {base}/api/v1/me')
+                console.print(f"  {entry['name']} ({entry['role']}): {entry['api_key']}", soft_wrap=True)
+            example = next(iter(credentials.values()))["api_key"]
+            console.print(f'try: curl -H "Authorization: Bearer {example}" {base}/api/v1/me', soft_wrap=True)
         console.print("Press Ctrl-C to stop; the chain state is kept for the next run.")
-        uvicorn.Server(uvicorn.Config(app, host=settings.api_host, port=port, log_level="warning")).run()
+        server = uvicorn.Server(uvicorn.Config(app, host=settings.api_host, port=port, log_level="warning"))
+        with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises the Ctrl-C it handled
+            server.run()
         console.print("stopping…")
     console.print("stopped; state saved.")

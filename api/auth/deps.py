@@ -13,7 +13,9 @@ from api.db import SessionDep
 from chain.errors import Forbidden, Unauthorized
 
 _bearer = HTTPBearer(auto_error=False, description="Authorization: Bearer <API key>")
-_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="The API key, as an alternative header")
+_header = APIKeyHeader(
+    name="X-API-Key", auto_error=False, description="The API key, as an alternative header"
+)
 
 
 def current_caller(
@@ -25,7 +27,8 @@ def current_caller(
     plaintext = bearer.credentials if bearer is not None else header
     if not plaintext:
         raise Unauthorized(
-            "no API key; send it as `Authorization: Bearer <key>` (create one with `tradeledger keys api-key`)",
+            "no API key; send it as `Authorization: Bearer <key>` "
+            "(create one with `tradeledger keys api-key`)",
             code="missing_api_key",
         )
     caller = authenticate(session, plaintext)

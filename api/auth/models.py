@@ -18,4 +18,6 @@ class ApiKey(SQLModel, table=True):
     hash: str = Field(max_length=64)  # HMAC-SHA256(pepper, full key), hex
     scopes: str = Field(max_length=64)  # comma-separated: read,write,admin
     created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
-    revoked_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=True))
+    revoked_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )

@@ -19,8 +19,14 @@ class ApiKeyOut(BaseModel):
     @classmethod
     def of(cls, key: ApiKey) -> ApiKeyOut:
         assert key.id is not None
-        return cls(id=key.id, label=key.label, prefix=key.prefix, scopes=key.scopes.split(","),
-                   created_at=key.created_at, revoked_at=key.revoked_at)
+        return cls(
+            id=key.id,
+            label=key.label,
+            prefix=key.prefix,
+            scopes=key.scopes.split(","),
+            created_at=key.created_at,
+            revoked_at=key.revoked_at,
+        )
 
 
 class ApiKeyCreate(BaseModel):

@@ -47,7 +47,9 @@ def create_api_key(session: Session, org_id: str, label: str, scopes: list[str])
     """A new key for ``org_id``; the plaintext is returned once and never stored."""
     unknown = sorted(set(scopes) - set(SCOPES))
     if unknown or not scopes:
-        raise InvalidInput(f"unknown scopes {unknown or scopes}; use some of {', '.join(SCOPES)}", code="invalid_scopes")
+        raise InvalidInput(
+            f"unknown scopes {unknown or scopes}; use some of {', '.join(SCOPES)}", code="invalid_scopes"
+        )
     prefix = "tl_" + secrets.token_hex(4)
     plaintext = f"{prefix}_{secrets.token_urlsafe(32)}"
     row = ApiKey(
@@ -91,8 +93,10 @@ def revoke_api_key(session: Session, org_id: str, key_id: int) -> ApiKey:
     """Revoke one of ``org_id``'s own keys; another organisation's key is simply not found."""
     row = session.get(ApiKey, key_id)
     if row is None or row.org_id != org_id:
-        raise NotFound(f"no API key {key_id} in your organisation; list them with GET /api/v1/api-keys",
-                       code="api_key_not_found")
+        raise NotFound(
+            f"no API key {key_id} in your organisation; list them with GET /api/v1/api-keys",
+            code="api_key_not_found",
+        )
     if row.revoked_at is None:
         row.revoked_at = datetime.now(UTC)
         session.add(row)

@@ -45,10 +45,16 @@ class ParticipantsProjection:
             session.add(OrganisationAccount(org_id=org_id, address=str(account), added_block=e.block_number))
 
     def _on_AccountAdded(self, session: Session, e: ChainEvent) -> None:  # noqa: N802
-        session.add(OrganisationAccount(org_id=str(e.args["id"]).lower(), address=str(e.args["account"]), added_block=e.block_number))
+        session.add(
+            OrganisationAccount(
+                org_id=str(e.args["id"]).lower(), address=str(e.args["account"]), added_block=e.block_number
+            )
+        )
 
     def _on_AccountRemoved(self, session: Session, e: ChainEvent) -> None:  # noqa: N802
-        row = session.exec(select(OrganisationAccount).where(OrganisationAccount.address == str(e.args["account"]))).first()
+        row = session.exec(
+            select(OrganisationAccount).where(OrganisationAccount.address == str(e.args["account"]))
+        ).first()
         if row is not None:
             session.delete(row)
 

@@ -6,8 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from api.auth.deps import CallerDep, OperatorDep
+from api.auth.models import ApiKey
 from api.auth.schemas import ApiKeyOut
 from api.auth.service import Caller
 from api.db import SessionDep
@@ -23,7 +25,6 @@ from api.participants.schemas import (
 )
 from api.participants.service import ParticipantsService
 from api.runtime import chain_and_indexer
-from pydantic import BaseModel
 
 router = APIRouter(prefix="/api/v1", tags=["organisations"])
 
@@ -45,8 +46,6 @@ def _detail(svc: ParticipantsService, org: Organisation, caller: Caller) -> Orga
 @router.get("/me", response_model=MeOut)
 def me(caller: CallerDep, session: SessionDep) -> MeOut:
     """The caller's organisation and the API key in use."""
-    from api.auth.models import ApiKey
-
     svc = ParticipantsService(session)
     key = session.get(ApiKey, caller.key_id)
     assert key is not None
@@ -68,7 +67,9 @@ def organisation(org_id: str, caller: CallerDep, session: SessionDep) -> Organis
 
 
 @router.post(
-    "/organisations", status_code=201, response_model=OrganisationCreated,
+    "/organisations",
+    status_code=201,
+    response_model=OrganisationCreated,
     responses={409: {"description": "already registered"}, 403: {"description": "not the operator"}},
 )
 def register(
@@ -83,13 +84,25 @@ def register(
     def run() -> tuple[int, OrganisationCreated]:
         chain, indexer = chain_and_indexer(request)
         svc = ParticipantsService(session, chain, indexer)
-        org, api_key, tx = svc.register(handle=body.handle, name=body.name, role=body.role, legal_id=body.legal_id)
-        created = OrganisationCreated(organisation=_detail(svc, org, caller), api_key=api_key,
-                                      tx=TxOut(tx_hash=tx.tx_hash, block_number=tx.block_number))
+        org, api_key, tx = svc.register(
+            handle=body.handle, name=body.name, role=body.role, legal_id=body.legal_id
+        )
+        created = OrganisationCreated(
+            organisation=_detail(svc, org, caller),
+            api_key=api_key,
+            tx=TxOut(tx_hash=tx.tx_hash, block_number=tx.block_number),
+        )
         return 201, created
 
-    return idempotent(session, org_id=caller.org_id, key=idempotency_key, method="POST",
-                      path=request.url.path, body=body, run=run)
+    return idempotent(
+        session,
+        org_id=caller.org_id,
+        key=idempotency_key,
+        method="POST",
+        path=request.url.path,
+        body=body,
+        run=run,
+    )
 
 
 @router.post("/organisations/{org_id}/suspend", response_model=OrganisationSuspended)
@@ -98,5 +111,7 @@ def suspend(org_id: str, caller: OperatorDep, session: SessionDep, request: Requ
     chain, indexer = chain_and_indexer(request)
     svc = ParticipantsService(session, chain, indexer)
     org, tx = svc.suspend(org_id)
-    return OrganisationSuspended(organisation=OrganisationOut.of(org, svc.accounts(org.org_id)),
-                                 tx=TxOut(tx_hash=tx.tx_hash, block_number=tx.block_number))
+    return OrganisationSuspended(
+        organisation=OrganisationOut.of(org, svc.accounts(org.org_id)),
+        tx=TxOut(tx_hash=tx.tx_hash, block_number=tx.block_number),
+    )

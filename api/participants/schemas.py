@@ -31,14 +31,22 @@ class OrganisationOut(BaseModel):
     status: str
     registered_at: UtcDatetime
     registered_block: int
-    legal_id_commitment: str = Field(description="keccak256(abi.encode(legal id, salt)); the salt stays off chain")
+    legal_id_commitment: str = Field(
+        description="keccak256(abi.encode(legal id, salt)); the salt stays off chain"
+    )
     accounts: list[str]
 
     @classmethod
     def of(cls, org: Organisation, accounts: list[str]) -> OrganisationOut:
         return cls(
-            id=org.org_id, name=org.name, role=org.role, status=org.status, registered_at=org.registered_at,
-            registered_block=org.registered_block, legal_id_commitment=org.legal_id_commitment, accounts=accounts,
+            id=org.org_id,
+            name=org.name,
+            role=org.role,
+            status=org.status,
+            registered_at=org.registered_at,
+            registered_block=org.registered_block,
+            legal_id_commitment=org.legal_id_commitment,
+            accounts=accounts,
         )
 
 
@@ -54,9 +62,13 @@ class OrganisationCreate(BaseModel):
 
     handle: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$", description="fixes the id; e.g. acme-motors")
     name: str = Field(min_length=1, max_length=64)
-    role: str = Field(description="core_enterprise, supplier, financier, logistics, customs_oracle, iot_oracle, "
-                                  "auditor, regulator or carbon_verifier")
-    legal_id: str = Field(min_length=1, max_length=128, description="e.g. an LEI; only a salted commitment goes on chain")
+    role: str = Field(
+        description="core_enterprise, supplier, financier, logistics, customs_oracle, iot_oracle, "
+        "auditor, regulator or carbon_verifier"
+    )
+    legal_id: str = Field(
+        min_length=1, max_length=128, description="e.g. an LEI; only a salted commitment goes on chain"
+    )
 
 
 class OrganisationCreated(BaseModel):

@@ -38,7 +38,9 @@ class TxRef:
 
 def normalise_org_id(value: str) -> str:
     if not ORG_ID_PATTERN.match(value):
-        raise InvalidInput(f"{value!r} is not an organisation id (0x and 64 hex digits)", code="invalid_org_id")
+        raise InvalidInput(
+            f"{value!r} is not an organisation id (0x and 64 hex digits)", code="invalid_org_id"
+        )
     return value.lower()
 
 
@@ -53,16 +55,22 @@ class ParticipantsService:
     def get(self, org: str) -> Organisation:
         found = self.session.get(Organisation, normalise_org_id(org))
         if found is None:
-            raise NotFound(f"no organisation {org}; list them with GET /api/v1/organisations",
-                           code="organisation_not_found")
+            raise NotFound(
+                f"no organisation {org}; list them with GET /api/v1/organisations",
+                code="organisation_not_found",
+            )
         return found
 
     def directory(self) -> list[Organisation]:
-        return list(self.session.exec(select(Organisation).order_by(col(Organisation.registered_block))).all())
+        return list(
+            self.session.exec(select(Organisation).order_by(col(Organisation.registered_block))).all()
+        )
 
     def accounts(self, org: str) -> list[str]:
         rows = self.session.exec(
-            select(OrganisationAccount).where(OrganisationAccount.org_id == org).order_by(col(OrganisationAccount.id))
+            select(OrganisationAccount)
+            .where(OrganisationAccount.org_id == org)
+            .order_by(col(OrganisationAccount.id))
         )
         return [row.address for row in rows]
 
@@ -76,8 +84,12 @@ class ParticipantsService:
             raise RuntimeError("ParticipantsService needs a chain and an indexer to write")
         return self.chain, self.indexer
 
-    def register(self, *, handle: str, name: str, role: str, legal_id: str) -> tuple[Organisation, str, TxRef]:
-        """Register an organisation on chain with a new signing key; returns it, its first API key and the tx."""
+    def register(
+        self, *, handle: str, name: str, role: str, legal_id: str
+    ) -> tuple[Organisation, str, TxRef]:
+        """Register an organisation on chain with a new signing key.
+
+        Returns the organisation, its first API key (plaintext, once) and the transaction."""
         chain, indexer = self._wired()
         if role not in REGISTRABLE_ROLES:
             raise InvalidInput(
@@ -86,8 +98,9 @@ class ParticipantsService:
             )
         oid = org_id(handle)
         if self.session.get(Organisation, to_hex32(oid)) is not None:
-            raise Conflict(f"an organisation with handle {handle!r} is already registered",
-                           code="organisation_exists")
+            raise Conflict(
+                f"an organisation with handle {handle!r} is already registered", code="organisation_exists"
+            )
         account = chain.keystore.get_or_create(org_key_name(oid))
         fund_if_embedded(chain.w3.provider.endpoint_uri, account.address)  # type: ignore[attr-defined]
         salt = new_salt()

@@ -32,17 +32,32 @@ class Tenants:
         self.keys: dict[str, str] = {}
         self.ids: dict[str, str] = {}
 
-    def add(self, handle: str, role: str = "supplier", *, status: str = "active",
-            scopes: tuple[str, ...] = ("read", "write", "admin")) -> str:
+    def add(
+        self,
+        handle: str,
+        role: str = "supplier",
+        *,
+        status: str = "active",
+        scopes: tuple[str, ...] = ("read", "write", "admin"),
+    ) -> str:
         oid = to_hex32(org_id(handle))
         with Session(self.engine) as session:
-            session.add(Organisation(
-                org_id=oid, name=handle.title(), role=role, status=status, legal_id_commitment="0x" + "11" * 32,
-                registered_at=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC), registered_block=len(self.ids) + 1,
-                registered_tx="0x" + "22" * 32,
-            ))
+            session.add(
+                Organisation(
+                    org_id=oid,
+                    name=handle.title(),
+                    role=role,
+                    status=status,
+                    legal_id_commitment="0x" + "11" * 32,
+                    registered_at=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
+                    registered_block=len(self.ids) + 1,
+                    registered_tx="0x" + "22" * 32,
+                )
+            )
             session.add(OrganisationAccount(org_id=oid, address=f"0x{len(self.ids) + 1:040x}", added_block=1))
-            session.add(OrganisationLegalId(org_id=oid, legal_id=f"LEI-{handle.upper()}", salt="0x" + "33" * 32))
+            session.add(
+                OrganisationLegalId(org_id=oid, legal_id=f"LEI-{handle.upper()}", salt="0x" + "33" * 32)
+            )
             session.commit()
             _, key = create_api_key(session, oid, "test", list(scopes))
         self.ids[handle], self.keys[handle] = oid, key

@@ -20,21 +20,28 @@ from tests.api.conftest import Tenants
         ({"X-API-Key": "tl_deadbeef_nope"}, "invalid_api_key"),
     ],
 )
-def test_missing_or_wrong_key_is_401_problem_json(client: TestClient, tenants: Tenants, headers: dict[str, str],
-                                                 code: str) -> None:
+def test_missing_or_wrong_key_is_401_problem_json(
+    client: TestClient, tenants: Tenants, headers: dict[str, str], code: str
+) -> None:
     response = client.get("/api/v1/me", headers=headers)
 
     assert response.status_code == 401
     assert response.headers["content-type"] == "application/problem+json"
     body = response.json()
-    assert (body["code"], body["status"], body["type"]) == (code, 401, f"https://tradeledger.dev/problems/{code}")
+    assert (body["code"], body["status"], body["type"]) == (
+        code,
+        401,
+        f"https://tradeledger.dev/problems/{code}",
+    )
     assert body["detail"]
 
 
 def test_a_tampered_key_with_a_real_prefix_is_refused(client: TestClient, tenants: Tenants) -> None:
     key = tenants.keys["acme"]
 
-    response = client.get("/api/v1/me", headers={"Authorization": f"Bearer {key[:-1]}{'A' if key[-1] != 'A' else 'B'}"})
+    response = client.get(
+        "/api/v1/me", headers={"Authorization": f"Bearer {key[:-1]}{'A' if key[-1] != 'A' else 'B'}"}
+    )
 
     assert response.status_code == 401
     assert response.json()["code"] == "invalid_api_key"
@@ -63,7 +70,9 @@ def test_keys_are_stored_hashed(client: TestClient, tenants: Tenants) -> None:
 
 
 def test_new_key_works_once_created_and_stops_when_revoked(client: TestClient, tenants: Tenants) -> None:
-    created = client.post("/api/v1/api-keys", json={"label": "erp", "scopes": ["read"]}, headers=tenants.headers("acme"))
+    created = client.post(
+        "/api/v1/api-keys", json={"label": "erp", "scopes": ["read"]}, headers=tenants.headers("acme")
+    )
     assert created.status_code == 201
     new_key, key_id = created.json()["api_key"], created.json()["key"]["id"]
     assert client.get("/api/v1/me", headers={"X-API-Key": new_key}).status_code == 200
@@ -75,7 +84,9 @@ def test_new_key_works_once_created_and_stops_when_revoked(client: TestClient, t
     assert (after.status_code, after.json()["code"]) == (401, "invalid_api_key")
 
 
-def test_another_organisations_key_can_be_neither_seen_nor_revoked(client: TestClient, tenants: Tenants) -> None:
+def test_another_organisations_key_can_be_neither_seen_nor_revoked(
+    client: TestClient, tenants: Tenants
+) -> None:
     acme_keys = client.get("/api/v1/api-keys", headers=tenants.headers("acme")).json()
     (acme_key,) = acme_keys
 
@@ -107,10 +118,18 @@ def test_a_suspended_organisation_reads_but_cannot_write(client: TestClient, ten
     assert len(client.get("/api/v1/api-keys", headers=tenants.headers("suspended-co")).json()) == 1
 
 
-@pytest.mark.parametrize("body", [{"label": ""}, {"label": "x", "scopes": ["root"]}, {"label": "x", "scopes": []},
-                                  {"label": "x", "extra": 1}])
-def test_malformed_key_requests_are_422_and_create_nothing(client: TestClient, tenants: Tenants,
-                                                           body: dict[str, object]) -> None:
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"label": ""},
+        {"label": "x", "scopes": ["root"]},
+        {"label": "x", "scopes": []},
+        {"label": "x", "extra": 1},
+    ],
+)
+def test_malformed_key_requests_are_422_and_create_nothing(
+    client: TestClient, tenants: Tenants, body: dict[str, object]
+) -> None:
     response = client.post("/api/v1/api-keys", json=body, headers=tenants.headers("acme"))
 
     assert response.status_code == 422

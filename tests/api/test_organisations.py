@@ -22,7 +22,9 @@ def test_directory_lists_members_without_legal_ids(client: TestClient, tenants: 
     assert members[1]["registered_at"] == "2026-01-02T03:04:05Z"
 
 
-@pytest.mark.parametrize(("viewer", "sees_legal_id"), [("acme", True), ("operator", True), ("supplier-b", False)])
+@pytest.mark.parametrize(
+    ("viewer", "sees_legal_id"), [("acme", True), ("operator", True), ("supplier-b", False)]
+)
 def test_legal_id_is_shown_to_the_organisation_itself_and_the_operator_only(
     client: TestClient, tenants: Tenants, viewer: str, sees_legal_id: bool
 ) -> None:
@@ -37,9 +39,15 @@ def test_legal_id_is_shown_to_the_organisation_itself_and_the_operator_only(
 
 @pytest.mark.parametrize(
     ("org", "status", "code"),
-    [("0x1234", 422, "invalid_org_id"), ("acme", 422, "invalid_org_id"), ("0x" + "ab" * 32, 404, "organisation_not_found")],
+    [
+        ("0x1234", 422, "invalid_org_id"),
+        ("acme", 422, "invalid_org_id"),
+        ("0x" + "ab" * 32, 404, "organisation_not_found"),
+    ],
 )
-def test_malformed_or_unknown_org_ids(client: TestClient, tenants: Tenants, org: str, status: int, code: str) -> None:
+def test_malformed_or_unknown_org_ids(
+    client: TestClient, tenants: Tenants, org: str, status: int, code: str
+) -> None:
     response = client.get(f"/api/v1/organisations/{org}", headers=tenants.headers("acme"))
 
     assert (response.status_code, response.json()["code"]) == (status, code)
@@ -62,10 +70,21 @@ GOOD = {"handle": "new-co", "name": "New Co", "role": "supplier", "legal_id": "L
         [GOOD],
         "not json",
     ],
-    ids=["missing-name", "handle-space", "handle-dash", "empty-name", "long-name", "empty-legal-id", "extra-field",
-         "array", "text"],
+    ids=[
+        "missing-name",
+        "handle-space",
+        "handle-dash",
+        "empty-name",
+        "long-name",
+        "empty-legal-id",
+        "extra-field",
+        "array",
+        "text",
+    ],
 )
-def test_malformed_registrations_are_422_and_change_nothing(client: TestClient, tenants: Tenants, body: Any) -> None:
+def test_malformed_registrations_are_422_and_change_nothing(
+    client: TestClient, tenants: Tenants, body: Any
+) -> None:
     kwargs: dict[str, Any] = {"content": body} if isinstance(body, str) else {"json": body}
     response = client.post("/api/v1/organisations", headers=tenants.headers("operator"), **kwargs)
 
@@ -86,7 +105,9 @@ def test_only_the_operator_registers_organisations(client: TestClient, tenants: 
 
 
 def test_only_the_operator_suspends(client: TestClient, tenants: Tenants) -> None:
-    response = client.post(f"/api/v1/organisations/{tenants.ids['supplier-b']}/suspend", headers=tenants.headers("acme"))
+    response = client.post(
+        f"/api/v1/organisations/{tenants.ids['supplier-b']}/suspend", headers=tenants.headers("acme")
+    )
 
     assert (response.status_code, response.json()["code"]) == (403, "role_required")
     with Session(tenants.engine) as session:

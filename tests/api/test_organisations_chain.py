@@ -41,7 +41,9 @@ def stack(harness: ChainHarness, db_engine: Engine) -> Iterator[Stack]:
     indexer = Indexer(harness.chain, db_engine, [ParticipantsProjection()])
     indexer.sync()
     with Session(db_engine) as session:
-        _, operator_key = create_api_key(session, to_hex32(org_id(OPERATOR_HANDLE)), "test", ["read", "write", "admin"])
+        _, operator_key = create_api_key(
+            session, to_hex32(org_id(OPERATOR_HANDLE)), "test", ["read", "write", "admin"]
+        )
     app = create_app(Settings(environment="test"), engine=db_engine)
     app.state.chain, app.state.indexer = harness.chain, indexer
     with TestClient(app) as client:
@@ -85,7 +87,9 @@ def test_registering_a_handle_twice_is_409_and_writes_nothing(stack: Stack) -> N
     stack.client.post("/api/v1/organisations", json=BODY, headers=stack.operator)
     rows, block = stack.org_rows(), stack.harness.chain.w3.eth.block_number
 
-    response = stack.client.post("/api/v1/organisations", json={**BODY, "name": "Impostor"}, headers=stack.operator)
+    response = stack.client.post(
+        "/api/v1/organisations", json={**BODY, "name": "Impostor"}, headers=stack.operator
+    )
 
     assert (response.status_code, response.json()["code"]) == (409, "organisation_exists")
     assert (stack.org_rows(), stack.harness.chain.w3.eth.block_number) == (rows, block)
@@ -95,7 +99,9 @@ def test_registering_a_handle_twice_is_409_and_writes_nothing(stack: Stack) -> N
 def test_unknown_role_is_422_and_writes_nothing(stack: Stack) -> None:
     block = stack.harness.chain.w3.eth.block_number
 
-    response = stack.client.post("/api/v1/organisations", json={**BODY, "role": "operator"}, headers=stack.operator)
+    response = stack.client.post(
+        "/api/v1/organisations", json={**BODY, "role": "operator"}, headers=stack.operator
+    )
 
     assert (response.status_code, response.json()["code"]) == (422, "invalid_role")
     assert stack.harness.chain.w3.eth.block_number == block
@@ -111,7 +117,9 @@ def test_suspension_reaches_the_chain_and_blocks_the_organisations_writes(stack:
     assert response.status_code == 200 and response.json()["organisation"]["status"] == "suspended"
     assert stack.harness.chain.participants().organisation(from_hex32(org)).status == "suspended"
     assert (again.status_code, again.json()["code"]) == (409, "participant_not_active")
-    write = stack.client.post("/api/v1/api-keys", json={"label": "x"}, headers={"Authorization": f"Bearer {key}"})
+    write = stack.client.post(
+        "/api/v1/api-keys", json={"label": "x"}, headers={"Authorization": f"Bearer {key}"}
+    )
     assert (write.status_code, write.json()["code"]) == (403, "organisation_suspended")
 
 

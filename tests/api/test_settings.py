@@ -7,6 +7,18 @@ from pydantic import ValidationError
 
 from api.settings import Settings
 
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in (
+        "TRADELEDGER_KEYSTORE_PASSWORD",
+        "TRADELEDGER_API_KEY_PEPPER",
+        "TRADELEDGER_DATABASE_URL",
+        "DATABASE_URL",
+    ):
+        monkeypatch.delenv(name, raising=False)
+
+
 SECURE = {
     "keystore_password": "a-real-secret",
     "api_key_pepper": "another-real-secret",
@@ -36,7 +48,9 @@ def test_production_starts_with_real_secrets() -> None:
     assert "another-real-secret" not in repr(settings)
 
 
-def test_database_url_comes_from_database_url_or_the_prefixed_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_database_url_comes_from_database_url_or_the_prefixed_variable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setenv("DATABASE_URL", "postgresql://a@h/db1")
     assert Settings().database_url == "postgresql://a@h/db1"
     monkeypatch.setenv("TRADELEDGER_DATABASE_URL", "postgresql://a@h/db2")

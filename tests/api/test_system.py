@@ -42,7 +42,9 @@ def test_openapi_documents_the_api(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
 
     assert spec["info"]["title"] == "tradeledger"
-    assert {"/api/v1/me", "/api/v1/organisations", "/api/v1/api-keys", "/healthz", "/metrics"} <= set(spec["paths"])
+    assert {"/api/v1/me", "/api/v1/organisations", "/api/v1/api-keys", "/healthz", "/metrics"} <= set(
+        spec["paths"]
+    )
     assert client.get("/docs").status_code == 200
 
 

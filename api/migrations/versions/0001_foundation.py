@@ -98,6 +98,14 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("idempotency_keys", "api_keys", "organisation_legal_ids", "organisation_accounts",
-                  "organisations", "indexer_checkpoints", "chain_events", "chain_blocks"):
+    for table in (
+        "idempotency_keys",
+        "api_keys",
+        "organisation_legal_ids",
+        "organisation_accounts",
+        "organisations",
+        "indexer_checkpoints",
+        "chain_events",
+        "chain_blocks",
+    ):
         op.drop_table(table)

@@ -1,0 +1,155 @@
+"""The ``tradeledger`` CLI against the test deployment on a real anvil."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlmodel import Session, SQLModel, select
+from typer.testing import CliRunner
+
+from api.db import make_engine
+from api.participants.models import Organisation, OrganisationAccount
+from api.settings import get_settings
+from chain.ids import org_id, to_hex32
+from tests.conftest import ChainHarness
+from tradeledger.cli import app
+
+pytestmark = pytest.mark.chain
+
+
+class Cli:
+    def __init__(self, runner: CliRunner, database: Path) -> None:
+        self.runner = runner
+        self.database = database
+
+    def __call__(self, *args: str, ok: bool = True) -> str:
+        result = self.runner.invoke(app, list(args))
+        if ok:
+            assert result.exit_code == 0, result.output
+        else:
+            assert result.exit_code == 1, result.output
+        return result.output
+
+    def rows(self) -> dict[str, list[dict[str, Any]]]:
+        engine = make_engine(f"sqlite:///{self.database}")
+
+        def dump(model: type[SQLModel], *drop: str) -> list[dict[str, Any]]:
+            with Session(engine) as session:
+                return sorted((r.model_dump(exclude=set(drop)) for r in session.exec(select(model))), key=str)
+
+        try:
+            return {"organisations": dump(Organisation), "accounts": dump(OrganisationAccount, "id")}
+        finally:
+            engine.dispose()
+
+
+@pytest.fixture
+def cli(harness: ChainHarness, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Cli]:
+    database = tmp_path / "cli.db"
+    monkeypatch.setenv("TRADELEDGER_RPC_URL", harness.node.url)
+    monkeypatch.setenv("TRADELEDGER_DATABASE_URL", f"sqlite:///{database}")
+    monkeypatch.setenv("COLUMNS", "200")
+    get_settings.cache_clear()
+    yield Cli(CliRunner(), database)
+    get_settings.cache_clear()
+
+
+def test_status_shows_the_deployment_and_the_index(cli: Cli, harness: ChainHarness) -> None:
+    out = cli("status")
+
+    assert harness.manifest.address("Participants") in out
+    assert "v1.0.0" in out
+    assert "2 of 2 officers" in out
+
+
+def test_deploy_on_a_deployed_chain_changes_nothing(cli: Cli, harness: ChainHarness) -> None:
+    block = harness.chain.w3.eth.block_number
+
+    out = cli("deploy")
+
+    assert "already deployed" in out
+    assert harness.chain.w3.eth.block_number == block
+
+
+def test_orgs_create_list_suspend(cli: Cli, harness: ChainHarness) -> None:
+    oid = to_hex32(org_id("cli-co"))
+
+    created = cli(
+        "orgs", "create", "cli-co", "--name", "CLI Co", "--role", "financier", "--legal-id", "LEI-CLI"
+    )
+    listed = cli("orgs", "list")
+    suspended = cli("orgs", "suspend", oid)
+
+    assert oid in created and "API key (shown once): tl_" in created
+    assert "CLI Co" in listed and "financier" in listed
+    assert "suspended" in suspended
+    assert harness.chain.participants().organisation(org_id("cli-co")).status == "suspended"
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        (
+            ("orgs", "create", "bad-role", "--name", "X", "--role", "emperor", "--legal-id", "L"),
+            "invalid_role",
+        ),
+        (("orgs", "suspend", "0x1234"), "invalid_org_id"),
+        (("orgs", "suspend", "0x" + "ab" * 32), "organisation_not_found"),
+        (("keys", "api-key", "0x" + "ab" * 32), "not_found"),
+    ],
+)
+def test_bad_input_prints_the_error_code_and_changes_nothing(
+    cli: Cli, harness: ChainHarness, args: tuple[str, ...], code: str
+) -> None:
+    block = harness.chain.w3.eth.block_number
+
+    out = cli(*args, ok=False)
+
+    assert f"({code})" in out
+    assert harness.chain.w3.eth.block_number == block
+
+
+def test_registering_a_handle_twice_is_refused(cli: Cli, harness: ChainHarness) -> None:
+    cli("orgs", "create", "twice-co", "--name", "Twice", "--role", "supplier", "--legal-id", "L1")
+    block = harness.chain.w3.eth.block_number
+
+    out = cli(
+        "orgs", "create", "twice-co", "--name", "Again", "--role", "supplier", "--legal-id", "L2", ok=False
+    )
+
+    assert "(organisation_exists)" in out
+    assert harness.chain.w3.eth.block_number == block
+
+
+def test_reindex_on_a_wiped_database_reproduces_the_same_rows(cli: Cli) -> None:
+    cli("orgs", "create", "reindex-a", "--name", "Reindex A", "--role", "supplier", "--legal-id", "L-A")
+    cli("orgs", "create", "reindex-b", "--name", "Reindex B", "--role", "logistics", "--legal-id", "L-B")
+    cli("orgs", "suspend", to_hex32(org_id("reindex-b")))
+    before = cli.rows()
+    for path in cli.database.parent.glob(cli.database.name + "*"):
+        path.unlink()  # the database is gone
+
+    out = cli("reindex")
+
+    assert "re-indexed" in out
+    assert cli.rows() == before
+    assert len(before["organisations"]) >= 3
+
+
+def test_keys_list_shows_addresses(cli: Cli, harness: ChainHarness) -> None:
+    out = cli("keys", "list")
+
+    assert "operator" in out
+    assert harness.chain.keystore.address("operator") in out
+
+
+def test_an_unreachable_chain_is_a_clear_error(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRADELEDGER_RPC_URL", "http://127.0.0.1:9")
+
+    out = cli("status", ok=False)
+
+    assert "(chain_error)" in out
+    assert "is the node running?" in out
