@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from contextlib import ExitStack
 from typing import Annotated
 
 import typer
@@ -55,21 +56,19 @@ def deploy() -> None:
     """Compile and deploy the contracts to the configured network (no-op if already deployed)."""
     from api.settings import get_settings
     from chain.compiler import compile_project
-    from tradeledger.runtime import connect_chain, deploy_if_needed, embedded_node, running_node_url
+    from tradeledger.runtime import connect_chain, deploy_if_needed, embedded_node, rpc_url, running_node_url
 
     try:
         settings = get_settings()
         network = network_settings()
         with console.status("compiling contracts"):
             compile_project()
-        if network.kind == "embedded" and running_node_url() is None:
-            with embedded_node(network) as node:
-                chain = connect_chain(settings, node.url, network, load=False)
-                deploy_if_needed(chain, lambda msg: console.print(f"  {msg}"))
-        else:
-            from tradeledger.runtime import rpc_url
-
-            chain = connect_chain(settings, rpc_url(network), network, load=False)
+        with ExitStack() as resources:
+            if network.kind == "embedded" and running_node_url() is None:
+                url = resources.enter_context(embedded_node(network)).url
+            else:
+                url = rpc_url(network)
+            chain = connect_chain(settings, url, network, load=False)
             deploy_if_needed(chain, lambda msg: console.print(f"  {msg}"))
     except TradeLedgerError as exc:
         _fail(exc)
