@@ -105,10 +105,23 @@ def compile_sources(source_dirs: list[Path], out_dir: Path, *, force: bool = Fal
         log.info(
             "compiling %d Solidity files with solc %s", len(data["sources"]), compiler_settings().version
         )
-        output = solcx.compile_standard(data, base_path=str(project_root()), solc_binary=solc_binary())
+        try:
+            output = solcx.compile_standard(data, base_path=str(project_root()), solc_binary=solc_binary())
+        except solcx.exceptions.SolcError as exc:
+            detail = f"the contracts do not compile:\n{_error_messages(exc)}"
+            raise InvalidInput(detail, code="compile_error") from exc
         _write_artifacts(output, out_dir)
         stamp.write_text(key)
     return load_artifacts(out_dir)
+
+
+def _error_messages(exc: solcx.exceptions.SolcError) -> str:
+    """Only solc's own error messages, not the whole standard-JSON output."""
+    try:
+        errors = json.loads(exc.stdout_data or "")["errors"]
+    except (ValueError, KeyError, TypeError):
+        return str(exc.message)
+    return "\n".join(e["formattedMessage"] for e in errors if e.get("severity") == "error")
 
 
 def _write_artifacts(output: dict[str, Any], out_dir: Path) -> None:

@@ -23,10 +23,11 @@ from hexbytes import HexBytes
 from chain.client import DEPLOYER, OFFICERS, OPERATOR, Chain
 from chain.compiler import Artifact
 from chain.contracts import BoundContract
+from chain.currencies import currency_exponent
 from chain.errors import ConfigurationError
 from chain.ids import org_id
 from chain.manifest import ContractRecord, Manifest, load_manifest, manifest_path
-from chain.policy import MEMBER_ROLES, POLICY, Role, policy_hash
+from chain.policy import MEMBER_ROLES, POLICY, SYSTEM_CONTRACTS, Role, policy_hash
 from chain.reverts import _canonical_type
 from chain.sender import Receipt
 
@@ -36,14 +37,15 @@ OPERATOR_HANDLE = "consortium-operator"
 Progress = Callable[[str], None]
 
 
-def selector(abi: list[dict[str, Any]], fn: str) -> bytes:
+def selectors(abi: list[dict[str, Any]], fn: str) -> list[bytes]:
+    """The selectors of every overload of ``fn`` (e.g. both ERC-721 ``safeTransferFrom``)."""
     matches = [i for i in abi if i.get("type") == "function" and i["name"] == fn]
-    if len(matches) != 1:
-        raise ConfigurationError(
-            f"policy names {fn!r}, found {len(matches)} functions of that name in the ABI"
-        )
-    sig = f"{fn}({','.join(_canonical_type(p) for p in matches[0]['inputs'])})"
-    return function_signature_to_4byte_selector(sig)
+    if not matches:
+        raise ConfigurationError(f"the policy names {fn!r}, which is not a function of this contract")
+    return [
+        function_signature_to_4byte_selector(f"{fn}({','.join(_canonical_type(p) for p in m['inputs'])})")
+        for m in matches
+    ]
 
 
 def existing_deployment(chain: Chain) -> Manifest | None:
@@ -136,7 +138,22 @@ def deploy(
         "Participants", [manager, operator_org, operator_name, b"\x00" * 32, [operator, *officers]]
     )
     dual = d.proxy("DualControl", [manager, participants, threshold, delay])
-    addresses = {"AccessManager": manager, "Participants": participants, "DualControl": dual}
+    documents = d.proxy("DocumentRegistry", [manager, participants])
+    orders = d.proxy("PurchaseOrders", [manager, participants, documents])
+    receivables = d.proxy("Receivables", [manager, participants, documents, orders])
+    token = d.proxy(
+        "SettlementToken",
+        [manager, participants, "Tokenized USD deposit", "USDd", b"USD", currency_exponent("USD")],
+    )
+    addresses = {
+        "AccessManager": manager,
+        "Participants": participants,
+        "DualControl": dual,
+        "DocumentRegistry": documents,
+        "PurchaseOrders": orders,
+        "Receivables": receivables,
+        "SettlementToken": token,
+    }
 
     am = BoundContract(
         chain.w3, "AccessManager", manager, chain.artifacts["AccessManager"].abi, chain.decoder, d.sender
@@ -146,9 +163,9 @@ def deploy(
         abi = chain.artifacts[contract].abi
         by_role: dict[Role, list[bytes]] = {}
         for fn, role in functions.items():
-            by_role.setdefault(role, []).append(selector(abi, fn))
-        for role, selectors in sorted(by_role.items()):
-            am.transact("setTargetFunctionRole", addresses[contract], selectors, int(role))
+            by_role.setdefault(role, []).extend(selectors(abi, fn))
+        for role, role_selectors in sorted(by_role.items()):
+            am.transact("setTargetFunctionRole", addresses[contract], role_selectors, int(role))
     for role in Role:
         if role not in (Role.ADMIN, Role.PUBLIC):
             am.transact("labelRole", int(role), role.name)
@@ -156,6 +173,8 @@ def deploy(
         if role is not Role.OPERATOR:
             am.transact("setRoleAdmin", int(role), int(Role.REGISTRAR))
     am.transact("grantRole", int(Role.REGISTRAR), participants, 0)
+    for contract in SYSTEM_CONTRACTS:
+        am.transact("grantRole", int(Role.SYSTEM), addresses[contract], 0)
     am.transact("grantRole", int(Role.OPERATOR), operator, 0)
     for officer in officers:
         am.transact("grantRole", int(Role.GOVERNANCE_OFFICER), officer, 0)

@@ -43,6 +43,7 @@ class Role(IntEnum):
     ADMIN = 0  # held only by DualControl once deployed
     GOVERNANCE_OFFICER = 1
     REGISTRAR = 3  # the Participants contract: role-admin of every member role
+    SYSTEM = 4  # platform contracts calling each other (Receivables -> PurchaseOrders, Financing -> …)
     OPERATOR = 11
     CORE_ENTERPRISE = 12
     SUPPLIER = 13
@@ -82,7 +83,46 @@ POLICY: dict[str, dict[str, Role]] = {
         "setExecutionDelay": Role.ADMIN,
         "upgradeToAndCall": Role.ADMIN,
     },
+    "DocumentRegistry": {
+        "anchor": Role.PUBLIC,  # any active member anchors its own documents
+        "amend": Role.PUBLIC,  # only the issuer (checked by the contract)
+        "anchorBatch": Role.PUBLIC,
+        "upgradeToAndCall": Role.ADMIN,
+    },
+    "PurchaseOrders": {
+        "registerOrder": Role.CORE_ENTERPRISE,
+        "recordReceipt": Role.CORE_ENTERPRISE,  # the order's buyer (checked by the contract)
+        "recordShipment": Role.LOGISTICS,
+        "cancelOrder": Role.CORE_ENTERPRISE,
+        "addInvoiced": Role.SYSTEM,  # Receivables, when it issues
+        "upgradeToAndCall": Role.ADMIN,
+    },
+    "Receivables": {
+        "issue": Role.SUPPLIER,
+        "attestMatch": Role.OPERATOR,  # the platform's matching service; anyone can recompute it
+        "confirm": Role.CORE_ENTERPRISE,  # the debtor (checked by the contract)
+        "split": Role.PUBLIC,  # the holder, whoever it is (tier-n supplier, financier)
+        "transferFrom": Role.PUBLIC,
+        "safeTransferFrom": Role.PUBLIC,
+        "approve": Role.PUBLIC,
+        "setApprovalForAll": Role.PUBLIC,
+        "markOverdue": Role.PUBLIC,
+        "assign": Role.SYSTEM,  # Financing's DvP
+        "recordRepayment": Role.SYSTEM,  # Financing, when the debtor repays
+        "upgradeToAndCall": Role.ADMIN,
+    },
+    "SettlementToken": {
+        "mint": Role.FINANCIER,  # banks tokenize deposits
+        "redeem": Role.PUBLIC,
+        "transfer": Role.PUBLIC,
+        "approve": Role.PUBLIC,
+        "transferFrom": Role.SYSTEM,  # Financing's DvP cash leg
+        "upgradeToAndCall": Role.ADMIN,
+    },
 }
+
+# Platform contracts that hold SYSTEM (they call SYSTEM functions of other contracts).
+SYSTEM_CONTRACTS = ("Receivables",)
 
 # Functions that are not role-gated by design (guarded otherwise), per contract.
 # `setAuthority` is callable only by the AccessManager itself (its `updateAuthority` is ADMIN-only).

@@ -10,6 +10,8 @@ library Roles {
     uint64 internal constant ADMIN = 0;
     /// @notice Officers who propose, approve and execute dual-control operations.
     uint64 internal constant GOVERNANCE_OFFICER = 1;
+    /// @notice Held by platform contracts that call each other (e.g. Receivables -> PurchaseOrders).
+    uint64 internal constant SYSTEM = 4;
     /// @notice Held by the Participants contract: the admin of every member role but OPERATOR.
     uint64 internal constant REGISTRAR = 3;
     /// @notice Member roles are `MEMBER_BASE + uint8(OrgRole)` (OPERATOR = 11 … CARBON_VERIFIER = 20).

@@ -34,7 +34,7 @@ def _zero(kind: str) -> Any:
 
 
 def _args(abi: list[dict[str, Any]], fn: str) -> list[Any]:
-    (item,) = [i for i in abi if i.get("type") == "function" and i["name"] == fn]
+    item = next(i for i in abi if i.get("type") == "function" and i["name"] == fn)  # the first overload
     return [_zero(p["type"]) for p in item["inputs"]]
 
 
@@ -63,7 +63,8 @@ def test_function_rejects_a_member_without_its_role(
         caller = harness.new_key(caller_key)
         expected = ("ParticipantNotRegistered", {"account": caller})
     else:
-        _, caller_key = make_org(harness, f"norole-{fn.lower()}", OrgRole.FINANCIER)
+        other = OrgRole.AUDITOR if role is Role.FINANCIER else OrgRole.FINANCIER
+        _, caller_key = make_org(harness, f"norole-{fn.lower()}", other)
         caller = harness.chain.keystore.load(caller_key).address
         expected = ("AccessManagedUnauthorized", {"caller": caller})
     bound = harness.chain.contract(contract, caller_key)
