@@ -9,13 +9,19 @@ from web3 import HTTPProvider, Web3
 
 from chain.compiler import Artifact, build_dir, load_artifacts
 from chain.config import NetworkSettings
-from chain.contracts import WRAPPERS, BoundContract, DualControlContract, ParticipantsContract
+from chain.contracts import BoundContract, DualControlContract, ParticipantsContract
 from chain.errors import ChainError, ConfigurationError
 from chain.events import EventDecoder
 from chain.keys import KeyStore
 from chain.manifest import Manifest, load_manifest
 from chain.reverts import ErrorDecoder
 from chain.sender import Sender
+from chain.trade_contracts import (
+    DocumentRegistryContract,
+    PurchaseOrdersContract,
+    ReceivablesContract,
+    SettlementTokenContract,
+)
 
 # Key names in the keystore.
 DEPLOYER = "deployer"
@@ -23,6 +29,16 @@ OPERATOR = "operator"
 OFFICERS = ("officer-1", "officer-2")
 
 W = TypeVar("W", bound=BoundContract)
+
+# Contract name -> its typed wrapper.
+WRAPPERS: dict[str, type[BoundContract]] = {
+    "Participants": ParticipantsContract,
+    "DualControl": DualControlContract,
+    "DocumentRegistry": DocumentRegistryContract,
+    "PurchaseOrders": PurchaseOrdersContract,
+    "Receivables": ReceivablesContract,
+    "SettlementToken": SettlementTokenContract,
+}
 
 
 def org_key_name(org: bytes) -> str:
@@ -111,6 +127,18 @@ class Chain:
 
     def dual_control(self, as_key: str | None = None) -> DualControlContract:
         return self.contract("DualControl", as_key, DualControlContract)
+
+    def documents(self, as_key: str | None = None) -> DocumentRegistryContract:
+        return self.contract("DocumentRegistry", as_key, DocumentRegistryContract)
+
+    def orders(self, as_key: str | None = None) -> PurchaseOrdersContract:
+        return self.contract("PurchaseOrders", as_key, PurchaseOrdersContract)
+
+    def receivables(self, as_key: str | None = None) -> ReceivablesContract:
+        return self.contract("Receivables", as_key, ReceivablesContract)
+
+    def settlement_token(self, as_key: str | None = None) -> SettlementTokenContract:
+        return self.contract("SettlementToken", as_key, SettlementTokenContract)
 
     def access_manager(self, as_key: str | None = None) -> BoundContract:
         return self.contract("AccessManager", as_key, BoundContract)

@@ -169,9 +169,3 @@ class DualControlContract(BoundContract):
 
     def execution_delay(self) -> int:
         return int(self.call("executionDelay"))
-
-
-WRAPPERS: dict[str, type[BoundContract]] = {
-    "Participants": ParticipantsContract,
-    "DualControl": DualControlContract,
-}

@@ -33,3 +33,11 @@ def from_hex32(value: str) -> bytes:
     if len(raw) != 32:
         raise ValueError(f"expected 32 bytes of hex, got {len(raw)}")
     return raw
+
+
+def number_hash(number: str) -> bytes:
+    """keccak256 of a business document number (PO, invoice, receipt), as the contracts key them.
+
+    Surrounding whitespace is ignored; case is kept (``INV-001`` and ``inv-001`` differ in most ERPs).
+    """
+    return keccak(text=number.strip())

@@ -5,7 +5,7 @@ import {DocumentId, OrgId} from "./Types.sol";
 
 /// @title DocumentRegistry: append-only anchors of off-chain documents
 /// @notice A document goes on chain only as a salted commitment
-/// (`keccak256(abi.encode(keccak256(canonical bytes), salt))`) with its type, issuer, the
+/// (`keccak256(abi.encode(salt, canonicalBytes))`) with its type, issuer, the
 /// documents it refers to and its version links. Its bytes stay off chain, encrypted.
 /// Anyone holding the document and its salt can check it against its anchor.
 /// @dev Append only: a correction is a new version linked to the previous one, which is
