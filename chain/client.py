@@ -18,6 +18,7 @@ from chain.reverts import ErrorDecoder
 from chain.sender import Sender
 from chain.trade_contracts import (
     DocumentRegistryContract,
+    FinancingContract,
     PurchaseOrdersContract,
     ReceivablesContract,
     SettlementTokenContract,
@@ -38,6 +39,7 @@ WRAPPERS: dict[str, type[BoundContract]] = {
     "PurchaseOrders": PurchaseOrdersContract,
     "Receivables": ReceivablesContract,
     "SettlementToken": SettlementTokenContract,
+    "Financing": FinancingContract,
 }
 
 
@@ -139,6 +141,9 @@ class Chain:
 
     def settlement_token(self, as_key: str | None = None) -> SettlementTokenContract:
         return self.contract("SettlementToken", as_key, SettlementTokenContract)
+
+    def financing(self, as_key: str | None = None) -> FinancingContract:
+        return self.contract("Financing", as_key, FinancingContract)
 
     def access_manager(self, as_key: str | None = None) -> BoundContract:
         return self.contract("AccessManager", as_key, BoundContract)

@@ -34,6 +34,7 @@ from chain.sender import Receipt
 log = logging.getLogger(__name__)
 
 OPERATOR_HANDLE = "consortium-operator"
+DEFAULT_REVIEW_THRESHOLD = 1_000_000_00  # advances above 1,000,000.00 (minor units) wait for a risk reviewer
 Progress = Callable[[str], None]
 
 
@@ -117,6 +118,7 @@ def deploy(
     operator_name: str = "Consortium Operator",
     threshold: int = 2,
     execution_delay: int | None = None,
+    review_threshold: int = DEFAULT_REVIEW_THRESHOLD,
     progress: Progress | None = None,
 ) -> Manifest:
     """Deploy everything (or return the existing deployment) and save the manifest."""
@@ -145,6 +147,7 @@ def deploy(
         "SettlementToken",
         [manager, participants, "Tokenized USD deposit", "USDd", b"USD", currency_exponent("USD")],
     )
+    financing = d.proxy("Financing", [manager, participants, receivables, token, review_threshold])
     addresses = {
         "AccessManager": manager,
         "Participants": participants,
@@ -153,6 +156,7 @@ def deploy(
         "PurchaseOrders": orders,
         "Receivables": receivables,
         "SettlementToken": token,
+        "Financing": financing,
     }
 
     am = BoundContract(

@@ -43,6 +43,7 @@ class Role(IntEnum):
     ADMIN = 0  # held only by DualControl once deployed
     GOVERNANCE_OFFICER = 1
     REGISTRAR = 3  # the Participants contract: role-admin of every member role
+    RISK_REVIEWER = 5  # financiers' risk reviewers; granted through dual control
     SYSTEM = 4  # platform contracts calling each other (Receivables -> PurchaseOrders, Financing -> …)
     OPERATOR = 11
     CORE_ENTERPRISE = 12
@@ -119,10 +120,23 @@ POLICY: dict[str, dict[str, Role]] = {
         "transferFrom": Role.SYSTEM,  # Financing's DvP cash leg
         "upgradeToAndCall": Role.ADMIN,
     },
+    "Financing": {
+        "request": Role.PUBLIC,  # the holder (checked by the contract)
+        "offer": Role.FINANCIER,
+        "accept": Role.PUBLIC,  # the requesting holder
+        "approveReview": Role.RISK_REVIEWER,  # of the offering financier
+        "cancel": Role.PUBLIC,  # the requesting holder
+        "repay": Role.CORE_ENTERPRISE,  # the debtor
+        "claimRecourse": Role.FINANCIER,
+        "pause": Role.OPERATOR,  # circuit breaker …
+        "unpause": Role.ADMIN,  # … undone only through dual control
+        "setReviewThreshold": Role.ADMIN,
+        "upgradeToAndCall": Role.ADMIN,
+    },
 }
 
 # Platform contracts that hold SYSTEM (they call SYSTEM functions of other contracts).
-SYSTEM_CONTRACTS = ("Receivables",)
+SYSTEM_CONTRACTS = ("Receivables", "Financing")
 
 # Functions that are not role-gated by design (guarded otherwise), per contract.
 # `setAuthority` is callable only by the AccessManager itself (its `updateAuthority` is ADMIN-only).

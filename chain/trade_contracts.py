@@ -221,3 +221,80 @@ class SettlementTokenContract(BoundContract):
 
     def balance_of(self, account: str) -> int:
         return int(self.call("balanceOf", account))
+
+
+class FinancingStatus(IntEnum):
+    NONE = 0
+    REQUESTED = 1
+    PENDING_REVIEW = 2
+    FUNDED = 3
+    REPAID = 4
+    CANCELLED = 5
+    RECOURSE_CLAIMED = 6
+
+
+@dataclass(frozen=True)
+class FinancingView:
+    id: bytes
+    receivable: int
+    holder: bytes
+    holder_account: str
+    min_advance: int
+    status: FinancingStatus
+    requested_at: int
+    funded_at: int
+    financier: bytes
+    financier_account: str
+    advance: int
+    discount_bps: int
+    tenor_days: int
+    recourse: bool
+
+
+class FinancingContract(BoundContract):
+    def request(self, receivable: int, min_advance: int = 0) -> tuple[bytes, Receipt]:
+        receipt = self.transact("request", receivable, min_advance)
+        return _b32(self.event(receipt, "FinancingRequested").args["id"]), receipt
+
+    def offer(
+        self, financing: bytes, advance: int, discount_bps: int, tenor_days: int, *, recourse: bool = False
+    ) -> Receipt:
+        return self.transact("offer", financing, advance, discount_bps, tenor_days, recourse)
+
+    def accept(self, financing: bytes, financier: bytes) -> Receipt:
+        return self.transact("accept", financing, financier)
+
+    def approve_review(self, financing: bytes) -> Receipt:
+        return self.transact("approveReview", financing)
+
+    def cancel(self, financing: bytes) -> Receipt:
+        return self.transact("cancel", financing)
+
+    def repay(self, receivable: int, amount: int) -> Receipt:
+        return self.transact("repay", receivable, amount)
+
+    def claim_recourse(self, financing: bytes) -> Receipt:
+        return self.transact("claimRecourse", financing)
+
+    def financing(self, financing: bytes) -> FinancingView:
+        f = list(self.call("financing", financing))
+        terms = list(f[7])
+        return FinancingView(
+            id=financing,
+            receivable=int(f[0]),
+            holder=bytes(f[1]),
+            holder_account=str(f[2]),
+            min_advance=int(f[3]),
+            status=FinancingStatus(f[4]),
+            requested_at=int(f[5]),
+            funded_at=int(f[6]),
+            financier=bytes(terms[0]),
+            financier_account=str(terms[1]),
+            advance=int(terms[2]),
+            discount_bps=int(terms[3]),
+            tenor_days=int(terms[4]),
+            recourse=bool(terms[5]),
+        )
+
+    def live_financing(self, receivable: int) -> bytes:
+        return _b32(self.call("liveFinancing", receivable))

@@ -12,6 +12,8 @@ library Roles {
     uint64 internal constant GOVERNANCE_OFFICER = 1;
     /// @notice Held by platform contracts that call each other (e.g. Receivables -> PurchaseOrders).
     uint64 internal constant SYSTEM = 4;
+    /// @notice Risk reviewers of financiers: approve financings above the review threshold.
+    uint64 internal constant RISK_REVIEWER = 5;
     /// @notice Held by the Participants contract: the admin of every member role but OPERATOR.
     uint64 internal constant REGISTRAR = 3;
     /// @notice Member roles are `MEMBER_BASE + uint8(OrgRole)` (OPERATOR = 11 … CARBON_VERIFIER = 20).

@@ -15,7 +15,7 @@ from tests.conftest import ChainHarness
 DAY = 86_400
 
 
-@dataclass
+@dataclass(frozen=True)
 class Party:
     org: bytes
     key: str
