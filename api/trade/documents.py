@@ -1,0 +1,337 @@
+"""Normalised trade documents, their parsers, canonical bytes and fingerprints (no I/O).
+
+Inputs (JSON bodies, ERP CSV exports) give money in major units as strings
+(``"12.50"``); the normalised models hold integer minor units plus the ISO 4217
+code, quantities as decimals with a UN/ECE unit code, dates as ISO 8601 and
+times as timezone-aware UTC. ``canonical_bytes`` is the same for the same
+document whatever the input formatting; it is what gets committed on chain.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable, Mapping
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Annotated, Any, TypeVar
+
+from eth_utils import keccak
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    ValidationError,
+    field_validator,
+)
+
+from api.trade.money import exponent, line_amount, parse_decimal, to_minor
+from chain.errors import InvalidDocument
+
+ORG_ID = r"^0x[0-9a-f]{64}$"
+UNITS = frozenset(
+    {"EA", "PCE", "SET", "KGM", "TNE", "MTR", "MTK", "LTR", "MTQ", "CT", "PK", "BX", "PR", "HUR"}
+)
+
+
+def _quantity(value: Decimal) -> Decimal:
+    if value <= 0:
+        raise ValueError("must be positive")
+    return value
+
+
+def _decimal_text(value: Decimal) -> str:
+    text = format(value.normalize(), "f")
+    return text
+
+
+def _utc(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("needs a timezone (e.g. 2026-05-01T08:00:00Z)")
+    return value.astimezone(UTC)
+
+
+def _unit(value: str) -> str:
+    if value.upper() not in UNITS:
+        raise ValueError(f"unknown unit {value!r}; use a UN/ECE code such as {', '.join(sorted(UNITS))}")
+    return value.upper()
+
+
+Quantity = Annotated[Decimal, AfterValidator(_quantity), PlainSerializer(_decimal_text, return_type=str)]
+UtcTime = Annotated[datetime, AfterValidator(_utc)]
+Unit = Annotated[str, AfterValidator(_unit)]
+OrgId = Annotated[str, Field(pattern=ORG_ID)]
+Minor = Annotated[int, Field(ge=0, strict=True)]
+Number = Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class _Doc(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Line(_Doc):
+    line_no: int = Field(ge=1)
+    item: str = Field(min_length=1, max_length=64)
+    description: str = Field(default="", max_length=256)
+    quantity: Quantity
+    unit: Unit
+    unit_price: Minor
+    amount: Minor
+    tax: Minor = 0
+
+
+def _unique_lines(lines: list[Any], key: Callable[[Any], int]) -> list[Any]:
+    numbers = [key(line) for line in lines]
+    if len(numbers) != len(set(numbers)):
+        raise ValueError("line numbers must be unique")
+    return lines
+
+
+class PurchaseOrder(_Doc):
+    po_number: Number
+    buyer: OrgId
+    supplier: OrgId
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    issue_date: date
+    delivery_date: date | None = None
+    lines: list[Line] = Field(min_length=1, max_length=1000)
+    total: Minor
+
+    @field_validator("lines")
+    @classmethod
+    def _lines(cls, lines: list[Line]) -> list[Line]:
+        return _unique_lines(lines, lambda line: line.line_no)
+
+
+class ReceiptLine(_Doc):
+    po_line_no: int = Field(ge=1)
+    item: str = Field(min_length=1, max_length=64)
+    quantity: Quantity
+    unit: Unit
+
+
+class GoodsReceipt(_Doc):
+    receipt_number: Number
+    po_number: Number
+    buyer: OrgId
+    supplier: OrgId
+    received_at: UtcTime
+    lines: list[ReceiptLine] = Field(min_length=1, max_length=1000)
+
+
+class Shipment(_Doc):
+    """A bill of lading / shipment notice issued by the carrier."""
+
+    bl_number: Number
+    po_number: Number
+    carrier: OrgId
+    shipper: OrgId
+    consignee: OrgId
+    port_of_loading: str = Field(min_length=2, max_length=64)
+    port_of_discharge: str = Field(min_length=2, max_length=64)
+    shipped_on_board_at: UtcTime
+    lines: list[ReceiptLine] = Field(min_length=1, max_length=1000)
+
+
+class InvoiceLine(_Doc):
+    po_line_no: int = Field(ge=1)
+    item: str = Field(min_length=1, max_length=64)
+    quantity: Quantity
+    unit: Unit
+    unit_price: Minor
+    amount: Minor
+    tax: Minor = 0
+
+
+class Invoice(_Doc):
+    invoice_number: Number
+    po_number: Number
+    supplier: OrgId
+    buyer: OrgId
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    issue_date: date
+    due_date: date
+    lines: list[InvoiceLine] = Field(min_length=1, max_length=1000)
+    subtotal: Minor
+    tax_total: Minor
+    total: Minor
+
+    @field_validator("lines")
+    @classmethod
+    def _lines(cls, lines: list[InvoiceLine]) -> list[InvoiceLine]:
+        return _unique_lines(lines, lambda line: line.po_line_no)
+
+
+Document = PurchaseOrder | GoodsReceipt | Shipment | Invoice
+D = TypeVar("D", bound=_Doc)
+
+
+# --- parsing ------------------------------------------------------------------------------------
+
+
+def _build(model: type[D], data: Mapping[str, Any]) -> D:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise InvalidDocument(
+            f"{model.__name__}: {where}: {first['msg']} ({len(exc.errors())} problem(s) in all)",
+            code="invalid_document",
+            errors=[{"loc": [str(p) for p in e["loc"]], "msg": e["msg"]} for e in exc.errors()],
+        ) from None
+
+
+def _require(data: Mapping[str, Any], *fields: str, what: str) -> None:
+    missing = [f for f in fields if data.get(f) in (None, "", [])]
+    if missing:
+        raise InvalidDocument(f"{what}: missing {', '.join(missing)}", code="missing_field")
+
+
+def _currency(data: Mapping[str, Any]) -> str:
+    currency = str(data.get("currency", "")).strip().upper()
+    exponent(currency)
+    return currency
+
+
+def _priced_lines(raw_lines: list[Mapping[str, Any]], currency: str, number_key: str) -> list[dict[str, Any]]:
+    lines = []
+    for raw in raw_lines:
+        where = f"line {raw.get(number_key, '?')}"
+        _require(raw, number_key, "item", "quantity", "unit", "unit_price", what=where)
+        quantity = parse_decimal(raw["quantity"], f"{where} quantity")
+        unit_price = to_minor(raw["unit_price"], currency, f"{where} unit_price")
+        line = {k: v for k, v in raw.items() if k not in ("quantity", "unit_price", "amount", "tax")}
+        line.update(
+            quantity=quantity,
+            unit_price=unit_price,
+            amount=to_minor(raw["amount"], currency, f"{where} amount")
+            if raw.get("amount") not in (None, "")
+            else line_amount(quantity, unit_price),
+            tax=to_minor(raw.get("tax") or "0", currency, f"{where} tax"),
+        )
+        lines.append(line)
+    return lines
+
+
+def parse_purchase_order(data: Mapping[str, Any]) -> PurchaseOrder:
+    """A PO from JSON: money in major units as strings; line amounts and the total are computed."""
+    _require(data, "po_number", "buyer", "supplier", "currency", "issue_date", "lines", what="purchase order")
+    currency = _currency(data)
+    lines = _priced_lines(list(data["lines"]), currency, "line_no")
+    for line in lines:
+        if line["amount"] != line_amount(line["quantity"], line["unit_price"]):
+            raise InvalidDocument(
+                f"line {line.get('line_no')}: amount is not quantity × unit price", code="amount_mismatch"
+            )
+    body = {k: v for k, v in data.items() if k not in ("lines", "total", "currency")}
+    total = sum(line["amount"] + line["tax"] for line in lines)
+    return _build(PurchaseOrder, {**body, "currency": currency, "lines": lines, "total": total})
+
+
+CSV_COLUMNS = ("po_number", "currency", "issue_date", "delivery_date", "line_no", "item", "description",
+               "quantity", "unit", "unit_price", "tax")  # fmt: skip
+CSV_HEADER_FIELDS = ("po_number", "currency", "issue_date", "delivery_date")
+
+
+def parse_purchase_order_csv(text: str, *, buyer: str, supplier: str) -> PurchaseOrder:
+    """A PO from an ERP CSV export: one row per line, header fields repeated on every row.
+
+    Columns (any order, case-insensitive): ``po_number, currency, issue_date,
+    delivery_date, line_no, item, description, quantity, unit, unit_price[, tax]``;
+    ``,`` or ``;`` delimited, optional BOM, amounts in major units (``"1,234.50"``).
+    """
+    text = text.lstrip("\ufeff").strip()
+    if not text:
+        raise InvalidDocument("the CSV is empty; export the PO with a header row", code="empty_csv")
+    delimiter = ";" if text.splitlines()[0].count(";") > text.splitlines()[0].count(",") else ","
+    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
+    header = [h.strip().lower() for h in reader.fieldnames or []]
+    missing = [c for c in CSV_COLUMNS if c not in header and c not in ("delivery_date", "description", "tax")]
+    if missing:
+        raise InvalidDocument(f"the CSV lacks columns {', '.join(missing)}", code="csv_columns")
+    rows = [{k.strip().lower(): (v or "").strip() for k, v in row.items() if k} for row in reader]
+    if not rows:
+        raise InvalidDocument("the CSV has a header but no lines", code="empty_csv")
+    first = rows[0]
+    for i, row in enumerate(rows[1:], start=3):
+        for field in CSV_HEADER_FIELDS:
+            if row.get(field, "") != first.get(field, ""):
+                raise InvalidDocument(f"row {i}: {field} differs from the first row; one PO per file",
+                                      code="csv_inconsistent")  # fmt: skip
+    header_fields = {f: first.get(f) or None for f in CSV_HEADER_FIELDS}
+    line_fields = ("line_no", "item", "description", "quantity", "unit", "unit_price", "tax")
+    lines = [{k: row.get(k, "") for k in line_fields} for row in rows]
+    return parse_purchase_order({**header_fields, "buyer": buyer, "supplier": supplier, "lines": lines})
+
+
+def parse_invoice(data: Mapping[str, Any]) -> Invoice:
+    """An invoice from JSON: money in major units; missing line amounts and totals are computed."""
+    _require(data, "invoice_number", "po_number", "supplier", "buyer", "currency", "issue_date", "due_date",
+             "lines", what="invoice")  # fmt: skip
+    currency = _currency(data)
+    lines = _priced_lines(list(data["lines"]), currency, "po_line_no")
+    subtotal = sum(line["amount"] for line in lines)
+    tax_total = sum(line["tax"] for line in lines)
+
+    def money(field: str, default: int) -> int:
+        return to_minor(data[field], currency, field) if data.get(field) not in (None, "") else default
+
+    body = {k: v for k, v in data.items() if k not in ("lines", "currency", "subtotal", "tax_total", "total")}
+    invoice = _build(
+        Invoice,
+        {**body, "currency": currency, "lines": lines, "subtotal": money("subtotal", subtotal),
+         "tax_total": money("tax_total", tax_total), "total": money("total", subtotal + tax_total)},
+    )  # fmt: skip
+    if invoice.due_date < invoice.issue_date:
+        raise InvalidDocument("due_date is before issue_date", code="invalid_dates")
+    return invoice
+
+
+def parse_goods_receipt(data: Mapping[str, Any]) -> GoodsReceipt:
+    return _build(GoodsReceipt, {**data, "lines": [_quantified(line) for line in data.get("lines") or []]})
+
+
+def parse_shipment(data: Mapping[str, Any]) -> Shipment:
+    return _build(Shipment, {**data, "lines": [_quantified(line) for line in data.get("lines") or []]})
+
+
+def _quantified(line: Mapping[str, Any]) -> dict[str, Any]:
+    where = f"line {line.get('po_line_no', '?')} quantity"
+    return {**line, "quantity": parse_decimal(line.get("quantity", ""), where)}
+
+
+# --- canonical form -----------------------------------------------------------------------------
+
+
+def canonical_json(value: Any) -> bytes:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def canonical_bytes(doc: BaseModel) -> bytes:
+    """The document's canonical JSON: the bytes whose salted commitment goes on chain."""
+    data = doc.model_dump(mode="json")
+    data["type"] = type(doc).__name__
+    if "lines" in data:  # the order of lines carries no meaning
+        data["lines"] = sorted(data["lines"], key=lambda line: line.get("line_no", line.get("po_line_no", 0)))
+    return canonical_json(data)
+
+
+def invoice_fingerprint(invoice: Invoice) -> bytes:
+    """Identifies an invoice by content, whatever its number or formatting (double-financing check)."""
+    return keccak(
+        canonical_json(
+            {
+                "buyer": invoice.buyer,
+                "supplier": invoice.supplier,
+                "po_number": invoice.po_number.strip().upper(),
+                "currency": invoice.currency,
+                "total": invoice.total,
+                "issue_date": invoice.issue_date.isoformat(),
+                "line_totals": sorted(line.amount + line.tax for line in invoice.lines),
+            }
+        )
+    )

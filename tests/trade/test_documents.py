@@ -1,0 +1,178 @@
+"""Parsing and normalising trade documents; canonical bytes and invoice fingerprints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from api.trade.documents import (
+    canonical_bytes,
+    invoice_fingerprint,
+    parse_goods_receipt,
+    parse_invoice,
+    parse_purchase_order,
+    parse_purchase_order_csv,
+)
+from api.trade.money import from_minor, to_minor
+from chain.errors import InvalidDocument
+from tests.trade.factories import BUYER, SUPPLIER
+
+CSV = """\ufeffpo_number;currency;issue_date;delivery_date;line_no;item;description;quantity;unit;unit_price
+PO-2026-001;USD;2026-03-01;2026-04-15;1;BRK-220;Brake disc;100;EA;"1.234,50"
+PO-2026-001;USD;2026-03-01;2026-04-15;2;BLT-M8;Bolt M8;2500;PCE;0.35
+"""
+
+CSV_COMMA = """PO_NUMBER,Currency,Issue_Date,Line_No,Item,Description,Quantity,Unit,Unit_Price
+PO-2026-001,USD,2026-03-01,1,BRK-220,Brake disc,100,EA,"1,234.50"
+PO-2026-001,USD,2026-03-01,2,BLT-M8,Bolt M8,2500,PCE,0.35
+"""
+
+
+def test_an_erp_csv_export_becomes_a_normalised_po() -> None:
+    po = parse_purchase_order_csv(CSV_COMMA, buyer=BUYER, supplier=SUPPLIER)
+
+    assert po.po_number == "PO-2026-001"
+    assert [(x.item, str(x.quantity), x.unit, x.unit_price, x.amount) for x in po.lines] == [
+        ("BRK-220", "100", "EA", 123_450, 12_345_000),
+        ("BLT-M8", "2500", "PCE", 35, 87_500),
+    ]
+    assert po.total == 12_432_500
+
+
+def test_semicolon_csv_with_bom_and_european_numbers_is_refused_with_a_clear_error() -> None:
+    with pytest.raises(InvalidDocument) as err:
+        parse_purchase_order_csv(CSV, buyer=BUYER, supplier=SUPPLIER)
+
+    assert err.value.code == "amount_precision"  # "1.234,50" read as 1.23450 USD: ambiguous, refused
+    assert "line 1" in err.value.detail
+
+
+def test_semicolon_csv_with_bom_is_read() -> None:
+    text = CSV.replace('"1.234,50"', "1234.50")
+
+    po = parse_purchase_order_csv(text, buyer=BUYER, supplier=SUPPLIER)
+
+    assert po.lines[0].unit_price == 123_450
+    assert po.delivery_date is not None and po.delivery_date.isoformat() == "2026-04-15"
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("", "empty_csv"),
+        ("po_number,currency,issue_date,line_no,item,quantity,unit,unit_price\n", "empty_csv"),
+        ("po_number,currency,item\nPO-1,USD,X\n", "csv_columns"),
+        (CSV_COMMA + "PO-OTHER,USD,2026-03-01,3,X,x,1,EA,1.00\n", "csv_inconsistent"),
+        (CSV_COMMA.replace("0.35", "0.355"), "amount_precision"),
+        (CSV_COMMA.replace("USD", "XXX"), "unknown_currency"),
+        (CSV_COMMA.replace(",2500,", ",lots,"), "invalid_number"),
+        (CSV_COMMA.replace(",PCE,", ",BARREL,"), "invalid_document"),
+        (CSV_COMMA.replace(",2500,", ",-5,"), "invalid_document"),
+    ],
+)
+def test_bad_csv_is_refused_with_a_code(text: str, code: str) -> None:
+    with pytest.raises(InvalidDocument) as err:
+        parse_purchase_order_csv(text, buyer=BUYER, supplier=SUPPLIER)
+
+    assert err.value.code == code
+
+
+def _invoice(**changes: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "invoice_number": "INV-1",
+        "po_number": "PO-2026-001",
+        "supplier": SUPPLIER,
+        "buyer": BUYER,
+        "currency": "USD",
+        "issue_date": "2026-03-25",
+        "due_date": "2026-06-23",
+        "lines": [
+            {"po_line_no": 1, "item": "BRK-220", "quantity": "100", "unit": "EA", "unit_price": "1234.50"},
+            {
+                "po_line_no": 2,
+                "item": "BLT-M8",
+                "quantity": "2500",
+                "unit": "PCE",
+                "unit_price": "0.35",
+                "tax": "8",
+            },
+        ],
+    }
+    body.update(changes)
+    return body
+
+
+def test_invoice_json_in_major_units_is_normalised() -> None:
+    invoice = parse_invoice(_invoice())
+
+    assert (invoice.subtotal, invoice.tax_total, invoice.total) == (12_432_500, 800, 12_433_300)
+    assert from_minor(invoice.total, "USD") == "124333.00"
+
+
+@pytest.mark.parametrize(
+    ("changes", "code"),
+    [
+        ({"currency": "usd "}, None),
+        ({"due_date": "2026-03-01"}, "invalid_dates"),
+        ({"issue_date": "25/03/2026"}, "invalid_document"),
+        ({"lines": []}, "missing_field"),
+        (
+            {"lines": [{"po_line_no": 1, "item": "X", "quantity": 1.5, "unit": "EA", "unit_price": "1"}]},
+            "invalid_number",
+        ),
+        ({"buyer": "ACME"}, "invalid_document"),
+        ({"surprise": 1}, "invalid_document"),
+    ],
+)
+def test_invoice_validation(changes: dict[str, Any], code: str | None) -> None:
+    if code is None:
+        assert parse_invoice(_invoice(**changes)).currency == "USD"
+        return
+    with pytest.raises(InvalidDocument) as err:
+        parse_invoice(_invoice(**changes))
+    assert err.value.code == code
+
+
+def test_naive_times_are_refused() -> None:
+    body = {"receipt_number": "GR-1", "po_number": "PO-1", "buyer": BUYER, "supplier": SUPPLIER,
+            "received_at": "2026-03-20T09:00:00",
+            "lines": [{"po_line_no": 1, "item": "X", "quantity": "1", "unit": "EA"}]}  # fmt: skip
+
+    with pytest.raises(InvalidDocument, match="timezone"):
+        parse_goods_receipt(body)
+    receipt = parse_goods_receipt({**body, "received_at": "2026-03-20T17:00:00+08:00"})
+    assert receipt.received_at.isoformat() == "2026-03-20T09:00:00+00:00"
+
+
+def test_canonical_bytes_ignore_formatting_key_order_and_line_order() -> None:
+    a = parse_invoice(_invoice())
+    reordered = _invoice(lines=list(reversed(_invoice()["lines"])))
+    reordered["lines"][0] = {**reordered["lines"][0], "unit_price": "0.350", "quantity": "2500.000"}
+    b = parse_invoice(dict(reversed(list(reordered.items()))))
+
+    assert canonical_bytes(a) == canonical_bytes(b)
+    assert b'"quantity":"2500"' in canonical_bytes(a)
+
+
+def test_the_fingerprint_sees_through_a_new_number_but_not_a_new_amount() -> None:
+    original = parse_invoice(_invoice())
+    renumbered = parse_invoice(_invoice(invoice_number="inv-0001 (copy)", po_number=" po-2026-001 "))
+    changed = parse_invoice(
+        _invoice(lines=[{**_invoice()["lines"][0], "unit_price": "1234.51"}, _invoice()["lines"][1]])
+    )
+
+    assert invoice_fingerprint(original) == invoice_fingerprint(renumbered)
+    assert invoice_fingerprint(original) != invoice_fingerprint(changed)
+
+
+def test_po_json_line_amounts_must_add_up() -> None:
+    body = {"po_number": "PO-1", "buyer": BUYER, "supplier": SUPPLIER, "currency": "JPY", "issue_date": "2026-03-01",
+            "lines": [{"line_no": 1, "item": "X", "quantity": "3", "unit": "EA", "unit_price": "100", "amount": "301"}]}  # fmt: skip
+
+    with pytest.raises(InvalidDocument) as err:
+        parse_purchase_order(body)
+
+    assert err.value.code == "amount_mismatch"
+    assert parse_purchase_order({**body, "lines": [{**body["lines"][0], "amount": "300"}]}).total == 300
+    assert to_minor("300", "JPY") == 300
