@@ -135,9 +135,14 @@ def test_invoice_validation(changes: dict[str, Any], code: str | None) -> None:
 
 
 def test_naive_times_are_refused() -> None:
-    body = {"receipt_number": "GR-1", "po_number": "PO-1", "buyer": BUYER, "supplier": SUPPLIER,
-            "received_at": "2026-03-20T09:00:00",
-            "lines": [{"po_line_no": 1, "item": "X", "quantity": "1", "unit": "EA"}]}  # fmt: skip
+    body = {
+        "receipt_number": "GR-1",
+        "po_number": "PO-1",
+        "buyer": BUYER,
+        "supplier": SUPPLIER,
+        "received_at": "2026-03-20T09:00:00",
+        "lines": [{"po_line_no": 1, "item": "X", "quantity": "1", "unit": "EA"}],
+    }
 
     with pytest.raises(InvalidDocument, match="timezone"):
         parse_goods_receipt(body)
@@ -167,8 +172,16 @@ def test_the_fingerprint_sees_through_a_new_number_but_not_a_new_amount() -> Non
 
 
 def test_po_json_line_amounts_must_add_up() -> None:
-    body = {"po_number": "PO-1", "buyer": BUYER, "supplier": SUPPLIER, "currency": "JPY", "issue_date": "2026-03-01",
-            "lines": [{"line_no": 1, "item": "X", "quantity": "3", "unit": "EA", "unit_price": "100", "amount": "301"}]}  # fmt: skip
+    body = {
+        "po_number": "PO-1",
+        "buyer": BUYER,
+        "supplier": SUPPLIER,
+        "currency": "JPY",
+        "issue_date": "2026-03-01",
+        "lines": [
+            {"line_no": 1, "item": "X", "quantity": "3", "unit": "EA", "unit_price": "100", "amount": "301"}
+        ],
+    }
 
     with pytest.raises(InvalidDocument) as err:
         parse_purchase_order(body)
