@@ -8,7 +8,10 @@ from sqlalchemy import Engine
 from api import errors
 from api.auth.router import router as api_keys_router
 from api.db import make_engine
+from api.financing.router import router as financing_router
+from api.orders.router import router as orders_router
 from api.participants.router import router as participants_router
+from api.receivables.router import router as receivables_router
 from api.settings import Settings, get_settings
 from api.system.router import Metrics, record_request
 from api.system.router import router as system_router
@@ -40,4 +43,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(system_router)
     app.include_router(participants_router)
     app.include_router(api_keys_router)
+    app.include_router(orders_router)
+    app.include_router(receivables_router)
+    app.include_router(financing_router)
     return app

@@ -1,8 +1,12 @@
 """Every table of the API, imported in one place for Alembic and tests."""
 
 from api.auth.models import ApiKey
+from api.documents.models import StoredDocument
+from api.financing.models import FinancingRow, OfferRow
 from api.idempotency import IdempotencyRecord
+from api.orders.models import OrderRow
 from api.participants.models import Organisation, OrganisationAccount, OrganisationLegalId
+from api.receivables.models import MatchingTolerance, ReceivableRow
 from chain.index_models import ChainBlock, ChainEventRow, IndexerCheckpoint
 
 __all__ = [
@@ -10,7 +14,13 @@ __all__ = [
     "ChainBlock",
     "ChainEventRow",
     "IdempotencyRecord",
+    "FinancingRow",
     "IndexerCheckpoint",
+    "MatchingTolerance",
+    "OfferRow",
+    "OrderRow",
+    "ReceivableRow",
+    "StoredDocument",
     "Organisation",
     "OrganisationAccount",
     "OrganisationLegalId",

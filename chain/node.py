@@ -98,12 +98,16 @@ class EmbeddedNode:
     def command(self) -> list[str]:
         cmd = [
             str(anvil_binary()),
-            "--host", "127.0.0.1",
-            "--port", str(self.port),
-            "--chain-id", str(self.chain_id),
-            "--accounts", "1",  # we never use anvil's unlocked accounts; keys are ours
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--chain-id",
+            str(self.chain_id),
+            "--accounts",
+            "1",  # we never use anvil's unlocked accounts; keys are ours
             "--silent",
-        ]  # fmt: skip
+        ]
         if self.block_time:
             cmd += ["--block-time", str(self.block_time)]
         if self.state_file:

@@ -76,9 +76,16 @@ class DocumentRegistryContract(BoundContract):
     def document(self, doc_id: bytes) -> DocumentView:
         t, issuer, commitment, previous, superseded, version, at, refs = self.call("document", doc_id)
         return DocumentView(
-            doc_id, DocumentType(t), bytes(issuer), bytes(commitment), bytes(previous), bytes(superseded),
-            version, at, tuple(bytes(r) for r in refs),
-        )  # fmt: skip
+            doc_id,
+            DocumentType(t),
+            bytes(issuer),
+            bytes(commitment),
+            bytes(previous),
+            bytes(superseded),
+            version,
+            at,
+            tuple(bytes(r) for r in refs),
+        )
 
 
 @dataclass(frozen=True)
@@ -156,9 +163,14 @@ class ReceivableView:
 
 class ReceivablesContract(BoundContract):
     def issue(
-        self, invoice_number: str, order: bytes, invoice_doc: bytes, fingerprint: bytes, face_value: int,
+        self,
+        invoice_number: str,
+        order: bytes,
+        invoice_doc: bytes,
+        fingerprint: bytes,
+        face_value: int,
         due_date: int,
-    ) -> tuple[int, Receipt]:  # fmt: skip
+    ) -> tuple[int, Receipt]:
         receipt = self.transact(
             "issue", number_hash(invoice_number), order, invoice_doc, fingerprint, face_value, due_date
         )

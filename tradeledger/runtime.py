@@ -18,7 +18,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from api.db import make_engine, migrate
-from api.participants.projection import ParticipantsProjection
+from api.projections import all_projections
 from api.settings import Settings, get_settings
 from chain.client import DEPLOYER, OFFICERS, OPERATOR, Chain
 from chain.config import NetworkSettings, network_settings, var_dir
@@ -135,5 +135,5 @@ def open_stack(
     engine = make_engine(settings.database_url)
     if auto_migrate:
         migrate(engine)
-    indexer = Indexer(chain, engine, [ParticipantsProjection()])
+    indexer = Indexer(chain, engine, all_projections())
     return Stack(settings, network, chain, engine, indexer)

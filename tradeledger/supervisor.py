@@ -18,7 +18,7 @@ from sqlmodel import Session
 
 from api.app import create_app
 from api.db import make_engine, migrate
-from api.participants.projection import ParticipantsProjection
+from api.projections import all_projections
 from api.settings import get_settings
 from chain.compiler import compile_project
 from chain.config import network_settings
@@ -46,7 +46,7 @@ def run_stack(console: Console, *, api_port: int | None = None) -> None:
             deploy_if_needed(chain, lambda msg: spinner.update(msg))
         engine = make_engine(settings.database_url)
         migrate(engine)
-        indexer = Indexer(chain, engine, [ParticipantsProjection()])
+        indexer = Indexer(chain, engine, all_projections())
         with console.status("indexing the chain") as spinner:
             indexer.sync(progress=lambda done, total: spinner.update(f"indexing block {done}/{total}"))
         credentials = {}

@@ -90,11 +90,19 @@ def _unique_lines(lines: list[Any], key: Callable[[Any], int]) -> list[Any]:
     return lines
 
 
+def _iso4217(value: str) -> str:
+    exponent(value)  # raises InvalidDocument(unknown_currency)
+    return value
+
+
+Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$"), AfterValidator(_iso4217)]
+
+
 class PurchaseOrder(_Doc):
     po_number: Number
     buyer: OrgId
     supplier: OrgId
-    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    currency: Currency
     issue_date: date
     delivery_date: date | None = None
     lines: list[Line] = Field(min_length=1, max_length=1000)
@@ -151,7 +159,7 @@ class Invoice(_Doc):
     po_number: Number
     supplier: OrgId
     buyer: OrgId
-    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    currency: Currency
     issue_date: date
     due_date: date
     lines: list[InvoiceLine] = Field(min_length=1, max_length=1000)
@@ -177,6 +185,12 @@ def _build(model: type[D], data: Mapping[str, Any]) -> D:
         return model.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
+        if any("timezone" in e["msg"] for e in exc.errors()):
+            naive = next(e for e in exc.errors() if "timezone" in e["msg"])
+            where = ".".join(str(p) for p in naive["loc"])
+            raise InvalidDocument(
+                f"{model.__name__}: {where}: {naive['msg']}", code="naive_datetime"
+            ) from None
         where = ".".join(str(p) for p in first["loc"])
         raise InvalidDocument(
             f"{model.__name__}: {where}: {first['msg']} ({len(exc.errors())} problem(s) in all)",
@@ -232,8 +246,19 @@ def parse_purchase_order(data: Mapping[str, Any]) -> PurchaseOrder:
     return _build(PurchaseOrder, {**body, "currency": currency, "lines": lines, "total": total})
 
 
-CSV_COLUMNS = ("po_number", "currency", "issue_date", "delivery_date", "line_no", "item", "description",
-               "quantity", "unit", "unit_price", "tax")  # fmt: skip
+CSV_COLUMNS = (
+    "po_number",
+    "currency",
+    "issue_date",
+    "delivery_date",
+    "line_no",
+    "item",
+    "description",
+    "quantity",
+    "unit",
+    "unit_price",
+    "tax",
+)
 CSV_HEADER_FIELDS = ("po_number", "currency", "issue_date", "delivery_date")
 
 
@@ -260,8 +285,9 @@ def parse_purchase_order_csv(text: str, *, buyer: str, supplier: str) -> Purchas
     for i, row in enumerate(rows[1:], start=3):
         for field in CSV_HEADER_FIELDS:
             if row.get(field, "") != first.get(field, ""):
-                raise InvalidDocument(f"row {i}: {field} differs from the first row; one PO per file",
-                                      code="csv_inconsistent")  # fmt: skip
+                raise InvalidDocument(
+                    f"row {i}: {field} differs from the first row; one PO per file", code="csv_inconsistent"
+                )
     header_fields = {f: first.get(f) or None for f in CSV_HEADER_FIELDS}
     line_fields = ("line_no", "item", "description", "quantity", "unit", "unit_price", "tax")
     lines = [{k: row.get(k, "") for k in line_fields} for row in rows]
@@ -270,8 +296,18 @@ def parse_purchase_order_csv(text: str, *, buyer: str, supplier: str) -> Purchas
 
 def parse_invoice(data: Mapping[str, Any]) -> Invoice:
     """An invoice from JSON: money in major units; missing line amounts and totals are computed."""
-    _require(data, "invoice_number", "po_number", "supplier", "buyer", "currency", "issue_date", "due_date",
-             "lines", what="invoice")  # fmt: skip
+    _require(
+        data,
+        "invoice_number",
+        "po_number",
+        "supplier",
+        "buyer",
+        "currency",
+        "issue_date",
+        "due_date",
+        "lines",
+        what="invoice",
+    )
     currency = _currency(data)
     lines = _priced_lines(list(data["lines"]), currency, "po_line_no")
     subtotal = sum(line["amount"] for line in lines)
@@ -283,9 +319,15 @@ def parse_invoice(data: Mapping[str, Any]) -> Invoice:
     body = {k: v for k, v in data.items() if k not in ("lines", "currency", "subtotal", "tax_total", "total")}
     invoice = _build(
         Invoice,
-        {**body, "currency": currency, "lines": lines, "subtotal": money("subtotal", subtotal),
-         "tax_total": money("tax_total", tax_total), "total": money("total", subtotal + tax_total)},
-    )  # fmt: skip
+        {
+            **body,
+            "currency": currency,
+            "lines": lines,
+            "subtotal": money("subtotal", subtotal),
+            "tax_total": money("tax_total", tax_total),
+            "total": money("total", subtotal + tax_total),
+        },
+    )
     if invoice.due_date < invoice.issue_date:
         raise InvalidDocument("due_date is before issue_date", code="invalid_dates")
     return invoice

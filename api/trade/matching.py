@@ -31,9 +31,10 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from eth_utils import keccak
+from pydantic import BaseModel, ConfigDict
 
 from api.trade.documents import (
     GoodsReceipt,
@@ -49,10 +50,22 @@ from api.trade.money import line_amount
 RULES_VERSION = "match-1.0.0"
 
 CODES = (
-    "PO_MISMATCH", "PARTY_MISMATCH", "CURRENCY_MISMATCH", "DATE_INCONSISTENT", "DUPLICATE_INVOICE",
-    "LINE_NOT_ON_PO", "ITEM_MISMATCH", "UNIT_MISMATCH", "PRICE_VARIANCE", "AMOUNT_MISMATCH", "TAX_MISMATCH",
-    "TOTAL_MISMATCH", "QTY_NOT_RECEIVED", "OVER_INVOICED", "OVER_RECEIVED",
-)  # fmt: skip
+    "PO_MISMATCH",
+    "PARTY_MISMATCH",
+    "CURRENCY_MISMATCH",
+    "DATE_INCONSISTENT",
+    "DUPLICATE_INVOICE",
+    "LINE_NOT_ON_PO",
+    "ITEM_MISMATCH",
+    "UNIT_MISMATCH",
+    "PRICE_VARIANCE",
+    "AMOUNT_MISMATCH",
+    "TAX_MISMATCH",
+    "TOTAL_MISMATCH",
+    "QTY_NOT_RECEIVED",
+    "OVER_INVOICED",
+    "OVER_RECEIVED",
+)
 
 Status = Literal["matched", "matched_within_tolerance", "discrepant"]
 
@@ -95,9 +108,33 @@ class MatchResult:
     def result_hash(self) -> bytes:
         return keccak(self.to_json())
 
+    def as_document(self, subject: str) -> MatchResultDocument:
+        """The result as an anchorable document about ``subject`` (a receivable id)."""
+        return MatchResultDocument(
+            subject=subject,
+            status=self.status,
+            rules_version=self.rules_version,
+            inputs=list(self.inputs),
+            discrepancies=[asdict(d) for d in self.discrepancies],
+            result_hash="0x" + self.result_hash().hex(),
+        )
+
     @property
     def codes(self) -> list[str]:
         return [d.code for d in self.discrepancies]
+
+
+class MatchResultDocument(BaseModel):
+    """A match result as it is anchored on chain (type MatchResult) and shown to the parties."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    subject: str
+    status: Status
+    rules_version: str
+    inputs: list[str]
+    discrepancies: list[dict[str, Any]]
+    result_hash: str
 
 
 def _pct(actual: Decimal, expected: Decimal) -> Decimal:

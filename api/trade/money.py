@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from chain.currencies import EXPONENTS
 from chain.errors import InvalidDocument
+
+THOUSANDS = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$")
 
 
 def exponent(currency: str) -> int:
@@ -22,8 +25,15 @@ def parse_decimal(text: str | int | Decimal, what: str) -> Decimal:
     if isinstance(text, bool | float):
         detail = f'{what}: give numbers as strings like "12.50", not {text!r}'
         raise InvalidDocument(detail, code="invalid_number")
+    raw = str(text).strip()
+    if "," in raw and not THOUSANDS.match(raw):  # "12,50" is not twelve-fifty here, nor 1250: refuse it
+        raise InvalidDocument(
+            f"{what}: {text!r} is ambiguous; write decimals with a point and group thousands "
+            "by three ('1,234.50')",
+            code="invalid_number",
+        )
     try:
-        value = Decimal(str(text).strip().replace(",", ""))
+        value = Decimal(raw.replace(",", ""))
     except InvalidOperation:
         raise InvalidDocument(f"{what}: {text!r} is not a number", code="invalid_number") from None
     if not value.is_finite():
@@ -36,6 +46,8 @@ def to_minor(text: str | int | Decimal, currency: str, what: str = "amount") -> 
 
     Refuses more decimals than the currency has."""
     value = parse_decimal(text, what) * (Decimal(10) ** exponent(currency))
+    if value < 0:
+        raise InvalidDocument(f"{what}: {text!r} is negative", code="negative_amount")
     if value != value.to_integral_value():
         raise InvalidDocument(
             f"{what}: {text!r} has more decimals than {currency} allows ({exponent(currency)})",

@@ -44,7 +44,7 @@ def test_semicolon_csv_with_bom_and_european_numbers_is_refused_with_a_clear_err
     with pytest.raises(InvalidDocument) as err:
         parse_purchase_order_csv(CSV, buyer=BUYER, supplier=SUPPLIER)
 
-    assert err.value.code == "amount_precision"  # "1.234,50" read as 1.23450 USD: ambiguous, refused
+    assert err.value.code == "invalid_number"  # "1.234,50": a decimal comma is ambiguous, refused
     assert "line 1" in err.value.detail
 
 
@@ -189,3 +189,48 @@ def test_po_json_line_amounts_must_add_up() -> None:
     assert err.value.code == "amount_mismatch"
     assert parse_purchase_order({**body, "lines": [{**body["lines"][0], "amount": "300"}]}).total == 300
     assert to_minor("300", "JPY") == 300
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("1,234.50", 123_450), ("1234.5", 123_450), ("12", 1_200), ("1,234,567.89", 123_456_789)],
+)
+def test_amounts_in_major_units(text: str, expected: int) -> None:
+    assert to_minor(text, "USD") == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("12,50", "invalid_number"),
+        ("1,2,3", "invalid_number"),
+        ("-5", "negative_amount"),
+        ("1.005", "amount_precision"),
+    ],
+)
+def test_ambiguous_or_negative_amounts_are_refused(text: str, code: str) -> None:
+    with pytest.raises(InvalidDocument) as err:
+        to_minor(text, "USD")
+    assert err.value.code == code
+
+
+def test_a_naive_time_is_its_own_error_code() -> None:
+    body = {
+        "receipt_number": "GR-1",
+        "po_number": "PO-1",
+        "buyer": BUYER,
+        "supplier": SUPPLIER,
+        "received_at": "2026-03-20T09:00:00",
+        "lines": [{"po_line_no": 1, "item": "X", "quantity": "1", "unit": "EA"}],
+    }
+
+    with pytest.raises(InvalidDocument) as err:
+        parse_goods_receipt(body)
+
+    assert err.value.code == "naive_datetime"
+
+
+def test_an_unknown_currency_is_refused_on_the_models_too() -> None:
+    with pytest.raises(InvalidDocument) as err:
+        parse_invoice(_invoice(currency="XXX"))
+    assert err.value.code == "unknown_currency"

@@ -155,15 +155,23 @@ def test_identical_documents_always_match(lines: int, price: int, qty: Decimal) 
 
 
 @settings(max_examples=60, deadline=None)
-@given(price=st.integers(min_value=100, max_value=10_000_000), pct=st.integers(min_value=1, max_value=50),
-       bump=st.integers(min_value=1, max_value=50))  # fmt: skip
+@given(
+    price=st.integers(min_value=100, max_value=10_000_000),
+    pct=st.integers(min_value=1, max_value=50),
+    bump=st.integers(min_value=1, max_value=50),
+)
 def test_a_price_beyond_tolerance_is_always_a_price_variance(price: int, pct: int, bump: int) -> None:
     po = make_po(1, price=price)
     tolerated = price * pct // 100
     new_price = price + tolerated + max(1, price * bump // 1000)
 
-    result = match(po, [make_receipt(po)], [], make_invoice(po, line_changes={"unit_price": new_price}),
-                   tolerance=Tolerance(price_pct=Decimal(pct)))  # fmt: skip
+    result = match(
+        po,
+        [make_receipt(po)],
+        [],
+        make_invoice(po, line_changes={"unit_price": new_price}),
+        tolerance=Tolerance(price_pct=Decimal(pct)),
+    )
 
     assert result.status == "discrepant"
     assert ("PRICE_VARIANCE", False) in [(d.code, d.within_tolerance) for d in result.discrepancies]

@@ -1,0 +1,73 @@
+"""Stores a normalised document off chain and anchors its salted commitment on chain."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel
+from sqlmodel import Session, col, select
+
+from api.documents.models import StoredDocument
+from api.trade.documents import canonical_bytes
+from chain.client import Chain
+from chain.ids import commitment, new_salt, to_hex32
+from chain.trade_contracts import DocumentType
+
+
+def anchor_document(
+    session: Session,
+    chain: Chain,
+    key: str,
+    issuer: str,
+    doc_type: DocumentType,
+    number: str,
+    doc: BaseModel,
+    *,
+    po_number: str,
+    buyer: str,
+    refs: list[str] | None = None,
+) -> StoredDocument:
+    """Commit ``doc`` on chain as ``issuer`` (signing with ``key``) and keep its bytes and salt here.
+
+    The row is added to ``session`` but not committed: the caller commits it with what else it writes.
+    """
+    canonical = canonical_bytes(doc)
+    salt = new_salt()
+    digest = commitment(canonical, salt)
+    doc_id, receipt = chain.documents(key).anchor(
+        doc_type, number, digest, [bytes.fromhex(r[2:]) for r in refs or []]
+    )
+    row = StoredDocument(
+        doc_id=to_hex32(doc_id),
+        issuer=issuer,
+        doc_type=doc_type.name.lower(),
+        number=number,
+        po_number=po_number,
+        buyer=buyer,
+        canonical=canonical.decode(),
+        salt=to_hex32(salt),
+        commitment=to_hex32(digest),
+        anchored_block=receipt.block_number,
+        anchored_tx=receipt.tx_hash,
+        created_at=datetime.now(UTC),
+    )
+    session.add(row)
+    return row
+
+
+def documents_of_order(
+    session: Session, buyer: str, po_number: str, doc_type: DocumentType
+) -> list[StoredDocument]:
+    query = select(StoredDocument).where(
+        StoredDocument.buyer == buyer,
+        StoredDocument.po_number == po_number,
+        StoredDocument.doc_type == doc_type.name.lower(),
+    )
+    return list(session.exec(query.order_by(col(StoredDocument.anchored_block))).all())
+
+
+def content(row: StoredDocument) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(row.canonical)
+    return data

@@ -1,0 +1,163 @@
+"""``/api/v1/financing``: request, offer, accept (DvP), risk review; repayments; tokenized cash."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Request
+from fastapi.responses import JSONResponse
+
+from api.auth.deps import CallerDep, WriterDep
+from api.db import SessionDep
+from api.financing.schemas import (
+    AcceptIn,
+    BalanceOut,
+    DepositIn,
+    FinancingOut,
+    FinancingRequestIn,
+    OfferIn,
+    RepaymentIn,
+)
+from api.financing.service import FinancingService
+from api.idempotency import idempotent
+from api.receivables.schemas import ReceivableOut
+from api.runtime import chain_and_indexer
+
+router = APIRouter(prefix="/api/v1", tags=["financing"])
+IdempotencyKey = Annotated[str | None, Header(description="repeat a POST safely: same key, same answer")]
+
+
+def _service(session: SessionDep, request: Request) -> FinancingService:
+    chain, indexer = chain_and_indexer(request)
+    return FinancingService(session, chain, indexer)
+
+
+@router.post("/receivables/{receivable_id}/financing-requests", status_code=201, response_model=FinancingOut)
+def request_financing(
+    receivable_id: str,
+    body: FinancingRequestIn,
+    caller: WriterDep,
+    session: SessionDep,
+    request: Request,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """The holder asks financiers to finance a confirmed receivable."""
+    return idempotent(
+        session,
+        org_id=caller.org_id,
+        key=idempotency_key,
+        method="POST",
+        path=request.url.path,
+        body=body,
+        run=lambda: (201, _service(session, request).request(caller, receivable_id, body.min_advance_minor)),
+    )
+
+
+@router.get("/financing-requests", response_model=list[FinancingOut])
+def financings(caller: CallerDep, session: SessionDep) -> list[FinancingOut]:
+    """Your financings; financiers also see every open request."""
+    svc = FinancingService(session)
+    return [svc.out(row, caller) for row in svc.for_caller(caller)]
+
+
+@router.get("/financing-requests/{financing_id}", response_model=FinancingOut)
+def financing(financing_id: str, caller: CallerDep, session: SessionDep) -> FinancingOut:
+    svc = FinancingService(session)
+    return svc.out(svc.visible(caller, financing_id), caller)
+
+
+@router.post("/financing-requests/{financing_id}/offers", status_code=201, response_model=FinancingOut)
+def offer(
+    financing_id: str,
+    body: OfferIn,
+    caller: WriterDep,
+    session: SessionDep,
+    request: Request,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """A financier offers an advance, a discount rate, a tenor and recourse terms."""
+    return idempotent(
+        session,
+        org_id=caller.org_id,
+        key=idempotency_key,
+        method="POST",
+        path=request.url.path,
+        body=body,
+        run=lambda: (201, _service(session, request).offer(caller, financing_id, body)),
+    )
+
+
+@router.post("/financing-requests/{financing_id}/accept", response_model=FinancingOut)
+def accept(
+    financing_id: str,
+    body: AcceptIn,
+    caller: WriterDep,
+    session: SessionDep,
+    request: Request,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """The holder accepts an offer: cash and receivable change hands in one transaction (DvP).
+
+    Advances above the review threshold wait for the financier's risk reviewer first."""
+    return idempotent(
+        session,
+        org_id=caller.org_id,
+        key=idempotency_key,
+        method="POST",
+        path=request.url.path,
+        body=body,
+        run=lambda: (200, _service(session, request).accept(caller, financing_id, body.financier)),
+    )
+
+
+@router.post("/financing-requests/{financing_id}/approve", response_model=FinancingOut)
+def approve(financing_id: str, caller: WriterDep, session: SessionDep, request: Request) -> FinancingOut:
+    """The financier's risk reviewer approves a large advance; the DvP happens now."""
+    return _service(session, request).approve_review(caller, financing_id)
+
+
+@router.post("/receivables/{receivable_id}/repayments", response_model=ReceivableOut)
+def repay(
+    receivable_id: str,
+    body: RepaymentIn,
+    caller: WriterDep,
+    session: SessionDep,
+    request: Request,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """The debtor pays the current holder (partial payments allowed)."""
+    return idempotent(
+        session,
+        org_id=caller.org_id,
+        key=idempotency_key,
+        method="POST",
+        path=request.url.path,
+        body=body,
+        run=lambda: (200, _service(session, request).repay(caller, receivable_id, body.amount_minor)),
+    )
+
+
+@router.post("/cash/deposits", status_code=201, response_model=BalanceOut)
+def deposit(
+    body: DepositIn,
+    caller: WriterDep,
+    session: SessionDep,
+    request: Request,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """A bank tokenizes a member's deposit as SettlementToken (the cash leg of DvP)."""
+    return idempotent(
+        session,
+        org_id=caller.org_id,
+        key=idempotency_key,
+        method="POST",
+        path=request.url.path,
+        body=body,
+        run=lambda: (201, _service(session, request).deposit(caller, body.to, body.amount_minor)),
+    )
+
+
+@router.get("/cash/balance", response_model=BalanceOut)
+def balance(caller: CallerDep, session: SessionDep, request: Request) -> BalanceOut:
+    """Your organisation's tokenized cash."""
+    return _service(session, request).balance(caller.org_id)

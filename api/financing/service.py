@@ -1,0 +1,196 @@
+"""Financing of receivables (request, offer, accept with DvP, risk review), repayment, tokenized cash."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, col, or_, select
+
+from api.auth.service import Caller
+from api.financing.models import FinancingRow, OfferRow
+from api.financing.schemas import BalanceOut, FinancingOut, OfferIn, OfferOut
+from api.participants.models import Organisation, OrganisationAccount
+from api.receivables.schemas import ReceivableOut
+from api.receivables.service import ReceivablesService, tx_out
+from api.runtime import signing_key
+from chain.client import Chain
+from chain.currencies import currency_code
+from chain.errors import Forbidden, InvalidInput, NotFound
+from chain.ids import from_hex32
+from chain.indexer import Indexer
+from chain.sender import Receipt
+
+MAX_ALLOWANCE = 2**256 - 1
+
+
+class FinancingService:
+    def __init__(self, session: Session, chain: Chain | None = None, indexer: Indexer | None = None) -> None:
+        self.session = session
+        self.chain = chain
+        self.indexer = indexer
+
+    # --- reads --------------------------------------------------------------------------------
+
+    def visible(self, caller: Caller, financing_id: str) -> FinancingRow:
+        row = self.session.get(FinancingRow, financing_id.lower())
+        offered = (
+            row is not None and self.session.get(OfferRow, (row.financing_id, caller.org_id)) is not None
+        )
+        if row is None or not (
+            caller.org_id in (row.holder, row.financier)
+            or offered
+            or (caller.role == "financier" and row.status == "requested")
+        ):
+            raise NotFound(f"no financing {financing_id} visible to you", code="financing_not_found")
+        return row
+
+    def for_caller(self, caller: Caller) -> list[FinancingRow]:
+        clauses = [FinancingRow.holder == caller.org_id, FinancingRow.financier == caller.org_id]
+        if caller.role == "financier":
+            clauses.append(FinancingRow.status == "requested")
+        query = select(FinancingRow).where(or_(*clauses)).order_by(col(FinancingRow.requested_block))
+        return list(self.session.exec(query))
+
+    def out(self, row: FinancingRow, caller: Caller, receipt: Receipt | None = None) -> FinancingOut:
+        offers = self.session.exec(select(OfferRow).where(OfferRow.financing_id == row.financing_id))
+        shown = [
+            o for o in offers if caller.org_id in (row.holder, o.financier)
+        ]  # offers are private to the two
+        return FinancingOut(
+            id=row.financing_id,
+            receivable_id=row.receivable_id,
+            holder=row.holder,
+            min_advance_minor=row.min_advance,
+            status=row.status,
+            financier=row.financier,
+            advance_minor=row.advance,
+            offers=[
+                OfferOut(
+                    financier=o.financier,
+                    advance_minor=o.advance,
+                    discount_bps=o.discount_bps,
+                    tenor_days=o.tenor_days,
+                    recourse=o.recourse,
+                )
+                for o in shown
+            ],
+            tx=tx_out(receipt),
+        )
+
+    # --- writes -------------------------------------------------------------------------------
+
+    def _wired(self) -> tuple[Chain, Indexer]:
+        if self.chain is None or self.indexer is None:
+            raise RuntimeError("FinancingService needs a chain and an indexer to write")
+        return self.chain, self.indexer
+
+    def _settle(self, receipt: Receipt) -> None:
+        self.session.commit()
+        assert self.indexer is not None
+        self.indexer.sync(receipt.block_number)
+        self.session.expire_all()
+
+    def _allow_financing(self, chain: Chain, key: str, amount: int) -> None:
+        """Let the Financing contract move this key's tokens (the cash legs), once."""
+        token = chain.settlement_token(key)
+        spender = chain.require_manifest().address("Financing")
+        if int(token.call("allowance", token.sender.address if token.sender else "", spender)) < amount:
+            token.approve(spender, MAX_ALLOWANCE)
+
+    def request(self, caller: Caller, receivable_id: str, min_advance: int) -> FinancingOut:
+        chain, _ = self._wired()
+        row = ReceivablesService(self.session).visible(caller, receivable_id)
+        if caller.org_id != row.holder:
+            raise Forbidden("only the holder of a receivable requests its financing", code="not_holder")
+        fid, receipt = chain.financing(signing_key(chain, caller.org_id)).request(
+            int(row.receivable_id, 16), min_advance
+        )
+        self._settle(receipt)
+        return self.out(self._get("0x" + fid.hex()), caller, receipt)
+
+    def offer(self, caller: Caller, financing_id: str, body: OfferIn) -> FinancingOut:
+        chain, _ = self._wired()
+        row = self.visible(caller, financing_id)
+        if caller.role != "financier":
+            raise Forbidden("only financiers make offers", code="role_required")
+        key = signing_key(chain, caller.org_id)
+        self._allow_financing(chain, key, body.advance_minor)
+        receipt = chain.financing(key).offer(
+            from_hex32(row.financing_id),
+            body.advance_minor,
+            body.discount_bps,
+            body.tenor_days,
+            recourse=body.recourse,
+        )
+        self._settle(receipt)
+        return self.out(self._get(row.financing_id), caller, receipt)
+
+    def accept(self, caller: Caller, financing_id: str, financier: str) -> FinancingOut:
+        chain, _ = self._wired()
+        row = self.visible(caller, financing_id)
+        if caller.org_id != row.holder:
+            raise Forbidden("only the holder accepts an offer", code="not_holder")
+        receipt = chain.financing(signing_key(chain, caller.org_id)).accept(
+            from_hex32(row.financing_id), from_hex32(financier.lower())
+        )
+        self._settle(receipt)
+        return self.out(self._get(row.financing_id), caller, receipt)
+
+    def approve_review(self, caller: Caller, financing_id: str) -> FinancingOut:
+        chain, _ = self._wired()
+        row = self.visible(caller, financing_id)
+        receipt = chain.financing(signing_key(chain, caller.org_id)).approve_review(
+            from_hex32(row.financing_id)
+        )
+        self._settle(receipt)
+        return self.out(self._get(row.financing_id), caller, receipt)
+
+    def repay(self, caller: Caller, receivable_id: str, amount: int) -> ReceivableOut:
+        chain, _ = self._wired()
+        receivables = ReceivablesService(self.session)
+        row = receivables.visible(caller, receivable_id)
+        if caller.org_id != row.debtor:
+            raise Forbidden("only the debtor repays a receivable", code="not_debtor")
+        key = signing_key(chain, caller.org_id)
+        self._allow_financing(chain, key, amount)
+        receipt = chain.financing(key).repay(int(row.receivable_id, 16), amount)
+        self._settle(receipt)
+        return receivables.out(receivables.visible(caller, receivable_id), caller, receipt)
+
+    def deposit(self, caller: Caller, to: str, amount: int) -> BalanceOut:
+        """A bank tokenizes a deposit of ``to`` (SettlementToken minted to its first account)."""
+        chain, _ = self._wired()
+        if caller.role != "financier":
+            raise Forbidden("only banks (financiers) tokenize deposits", code="role_required")
+        org = self.session.get(Organisation, to.lower())
+        if org is None or org.status != "active":
+            raise InvalidInput(f"{to} is not an active member organisation", code="invalid_receiver")
+        receipt = chain.settlement_token(signing_key(chain, caller.org_id)).mint(
+            self._account(org.org_id), amount
+        )
+        self._settle(receipt)
+        balance = self.balance(org.org_id)
+        return balance.model_copy(update={"tx": tx_out(receipt)})
+
+    def balance(self, org: str) -> BalanceOut:
+        chain, _ = self._wired()
+        token = chain.settlement_token()
+        return BalanceOut(
+            organisation=org,
+            currency=currency_code(bytes(token.call("currency"))),
+            balance_minor=token.balance_of(self._account(org)),
+        )
+
+    def _account(self, org: str) -> str:
+        account = self.session.exec(
+            select(OrganisationAccount)
+            .where(OrganisationAccount.org_id == org)
+            .order_by(col(OrganisationAccount.id))
+        ).first()
+        if account is None:
+            raise NotFound(f"organisation {org} has no account", code="organisation_not_found")
+        return account.address
+
+    def _get(self, financing_id: str) -> FinancingRow:
+        row = self.session.get(FinancingRow, financing_id)
+        if row is None:
+            raise NotFound(f"no financing {financing_id}", code="financing_not_found")
+        return row

@@ -1,0 +1,95 @@
+"""Bodies of the purchase-order endpoints. Money in documents: major units as strings (ERP style)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.participants.schemas import TxOut, UtcDatetime
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PoLineIn(_Body):
+    line_no: int = Field(ge=1)
+    item: str
+    description: str = ""
+    quantity: str = Field(description='decimal string, e.g. "12.5"')
+    unit: str = Field(description="UN/ECE unit code: EA, PCE, KGM, MTR, LTR …")
+    unit_price: str = Field(description='major units, e.g. "1234.50"')
+    tax: str = "0"
+
+
+class PurchaseOrderIn(_Body):
+    po_number: str = Field(min_length=1, max_length=64)
+    supplier: str = Field(pattern=r"^0x[0-9a-fA-F]{64}$", description="the supplier's organisation id")
+    currency: str = Field(description="ISO 4217, e.g. USD")
+    issue_date: date
+    delivery_date: date | None = None
+    lines: list[PoLineIn] = Field(min_length=1, max_length=1000)
+
+
+class PurchaseOrderCsv(_Body):
+    """A CSV upload, as the idempotency check sees it."""
+
+    csv: str
+    supplier: str
+
+
+class DeliveryLineIn(_Body):
+    po_line_no: int = Field(ge=1)
+    item: str
+    quantity: str
+    unit: str
+
+
+class ShipmentIn(_Body):
+    bl_number: str = Field(min_length=1, max_length=64)
+    port_of_loading: str
+    port_of_discharge: str
+    shipped_on_board_at: UtcDatetime
+    lines: list[DeliveryLineIn] = Field(min_length=1, max_length=1000)
+
+
+class GoodsReceiptIn(_Body):
+    receipt_number: str = Field(min_length=1, max_length=64)
+    received_at: UtcDatetime
+    lines: list[DeliveryLineIn] = Field(min_length=1, max_length=1000)
+
+
+class DocumentOut(BaseModel):
+    id: str
+    type: str
+    number: str
+    issuer: str
+    commitment: str
+    anchored_block: int
+    content: dict[str, Any] | None = Field(description="the normalised document; shown to its parties")
+
+
+class EventOut(BaseModel):
+    block: int
+    tx_hash: str
+    contract: str
+    event: str
+    args: dict[str, Any]
+
+
+class OrderOut(BaseModel):
+    id: str
+    po_number: str
+    buyer: str
+    supplier: str
+    currency: str
+    total_minor: int
+    invoiced_minor: int
+    status: str
+    receipts: int
+    shipments: int
+    documents: list[DocumentOut] = []
+    timeline: list[EventOut] = []
+    tx: TxOut | None = None

@@ -1,0 +1,285 @@
+"""Purchase orders: upload (JSON or ERP CSV), shipments, goods receipts; reads for their parties."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlmodel import Session, col, or_, select
+
+from api.auth.service import Caller
+from api.documents.models import StoredDocument
+from api.documents.service import anchor_document
+from api.orders.models import OrderRow
+from api.orders.schemas import DocumentOut, EventOut, GoodsReceiptIn, OrderOut, PurchaseOrderIn, ShipmentIn
+from api.participants.schemas import TxOut
+from api.runtime import signing_key
+from api.trade.documents import (
+    PurchaseOrder,
+    parse_goods_receipt,
+    parse_purchase_order,
+    parse_purchase_order_csv,
+    parse_shipment,
+)
+from chain.client import Chain
+from chain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from chain.ids import from_hex32, to_hex32
+from chain.index_models import ChainEventRow
+from chain.indexer import Indexer
+from chain.sender import Receipt
+from chain.trade_contracts import DocumentType
+
+HEX32 = r"^0x[0-9a-fA-F]{64}$"
+
+
+def document_out(row: StoredDocument, caller: Caller | None) -> DocumentOut:
+    parties = {row.issuer, row.buyer, json.loads(row.canonical).get("supplier")}
+    visible = caller is not None and caller.org_id in parties
+    return DocumentOut(
+        id=row.doc_id,
+        type=row.doc_type,
+        number=row.number,
+        issuer=row.issuer,
+        commitment=row.commitment,
+        anchored_block=row.anchored_block,
+        content=json.loads(row.canonical) if visible else None,
+    )
+
+
+def timeline(session: Session, *needles: str) -> list[EventOut]:
+    """Every indexed event whose arguments mention one of ``needles`` (ids), oldest first."""
+    clauses = [col(ChainEventRow.args).contains(n) for n in needles if n]
+    if not clauses:
+        return []
+    rows = session.exec(
+        select(ChainEventRow)
+        .where(or_(*clauses))
+        .order_by(col(ChainEventRow.block_number), col(ChainEventRow.log_index))
+    )
+    return [
+        EventOut(
+            block=r.block_number,
+            tx_hash=r.tx_hash,
+            contract=r.contract,
+            event=r.name,
+            args=json.loads(r.args),
+        )
+        for r in rows
+    ]
+
+
+class OrdersService:
+    def __init__(self, session: Session, chain: Chain | None = None, indexer: Indexer | None = None) -> None:
+        self.session = session
+        self.chain = chain
+        self.indexer = indexer
+
+    # --- reads --------------------------------------------------------------------------------
+
+    def visible(self, caller: Caller, order_id: str) -> OrderRow:
+        """The order if the caller is party to it; otherwise 404 (its existence is not revealed)."""
+        row = self.session.get(OrderRow, order_id.lower())
+        if row is None or not self._is_party(caller, row):
+            raise NotFound(
+                f"no purchase order {order_id} of yours; list them with GET /api/v1/purchase-orders",
+                code="order_not_found",
+            )
+        return row
+
+    def _is_party(self, caller: Caller, row: OrderRow) -> bool:
+        if caller.org_id in (row.buyer, row.supplier):
+            return True
+        carried = self.session.exec(
+            select(StoredDocument).where(
+                StoredDocument.buyer == row.buyer,
+                StoredDocument.issuer == caller.org_id,
+                StoredDocument.po_number == self.po_number(row),
+            )
+        ).first()
+        return carried is not None
+
+    def po_number(self, row: OrderRow) -> str:
+        doc = self.session.get(StoredDocument, row.document_id)
+        return doc.number if doc is not None else ""
+
+    def purchase_order(self, row: OrderRow) -> PurchaseOrder:
+        doc = self.session.get(StoredDocument, row.document_id)
+        if doc is None:
+            raise NotFound(
+                f"the document of order {row.order_id} is not held here", code="document_not_found"
+            )
+        return PurchaseOrder.model_validate_json(doc.canonical)
+
+    def out(
+        self, row: OrderRow, caller: Caller, tx: Receipt | None = None, *, detail: bool = True
+    ) -> OrderOut:
+        number = self.po_number(row)
+        docs = (
+            self.session.exec(
+                select(StoredDocument)
+                .where(StoredDocument.buyer == row.buyer, StoredDocument.po_number == number)
+                .order_by(col(StoredDocument.anchored_block))
+            ).all()
+            if detail
+            else []
+        )
+        return OrderOut(
+            id=row.order_id,
+            po_number=number,
+            buyer=row.buyer,
+            supplier=row.supplier,
+            currency=row.currency,
+            total_minor=row.total,
+            invoiced_minor=row.invoiced,
+            status=row.status,
+            receipts=row.receipts,
+            shipments=row.shipments,
+            documents=[document_out(d, caller) for d in docs],
+            timeline=timeline(self.session, row.order_id) if detail else [],
+            tx=TxOut(tx_hash=tx.tx_hash, block_number=tx.block_number) if tx else None,
+        )
+
+    def for_caller(self, caller: Caller) -> list[OrderRow]:
+        query = select(OrderRow).where(
+            or_(OrderRow.buyer == caller.org_id, OrderRow.supplier == caller.org_id)
+        )
+        return list(self.session.exec(query.order_by(col(OrderRow.registered_block))).all())
+
+    # --- writes -------------------------------------------------------------------------------
+
+    def _wired(self) -> tuple[Chain, Indexer]:
+        if self.chain is None or self.indexer is None:
+            raise RuntimeError("OrdersService needs a chain and an indexer to write")
+        return self.chain, self.indexer
+
+    def upload(
+        self,
+        caller: Caller,
+        body: PurchaseOrderIn | None = None,
+        *,
+        csv: str | None = None,
+        supplier: str | None = None,
+    ) -> OrderOut:
+        """Anchor the PO document and register the order, as the buyer."""
+        chain, indexer = self._wired()
+        if caller.role != "core_enterprise":
+            raise Forbidden("only core enterprises (buyers) upload purchase orders", code="role_required")
+        if csv is not None:
+            if not supplier:
+                raise InvalidInput("a CSV upload needs ?supplier=<organisation id>", code="missing_supplier")
+            po = parse_purchase_order_csv(csv, buyer=caller.org_id, supplier=supplier.lower())
+        else:
+            assert body is not None
+            data: dict[str, Any] = body.model_dump(mode="json")
+            po = parse_purchase_order({**data, "buyer": caller.org_id, "supplier": body.supplier.lower()})
+        if (
+            self.session.exec(
+                select(StoredDocument).where(
+                    StoredDocument.issuer == caller.org_id,
+                    StoredDocument.doc_type == "purchase_order",
+                    StoredDocument.number == po.po_number,
+                )
+            ).first()
+            is not None
+        ):
+            raise Conflict(f"purchase order {po.po_number} is uploaded already", code="order_exists")
+        key = signing_key(chain, caller.org_id)
+        doc = anchor_document(
+            self.session,
+            chain,
+            key,
+            caller.org_id,
+            DocumentType.PURCHASE_ORDER,
+            po.po_number,
+            po,
+            po_number=po.po_number,
+            buyer=caller.org_id,
+        )
+        order_id, receipt = chain.orders(key).register_order(
+            po.po_number, from_hex32(po.supplier), po.currency, po.total, from_hex32(doc.doc_id)
+        )
+        self.session.commit()
+        indexer.sync(receipt.block_number)
+        return self.out(self._get(to_hex32(order_id)), caller, receipt)
+
+    def add_shipment(self, caller: Caller, order_id: str, body: ShipmentIn) -> OrderOut:
+        chain, indexer = self._wired()
+        if caller.role != "logistics":
+            raise Forbidden("only logistics providers post shipments", code="role_required")
+        row = self._get(order_id)
+        number = self.po_number(row)
+        shipment = parse_shipment(
+            {
+                **body.model_dump(mode="json"),
+                "po_number": number,
+                "carrier": caller.org_id,
+                "shipper": row.supplier,
+                "consignee": row.buyer,
+            }
+        )
+        self._check_lines(row, [line.po_line_no for line in shipment.lines])
+        key = signing_key(chain, caller.org_id)
+        doc = anchor_document(
+            self.session,
+            chain,
+            key,
+            caller.org_id,
+            DocumentType.SHIPMENT,
+            body.bl_number,
+            shipment,
+            po_number=number,
+            buyer=row.buyer,
+            refs=[row.document_id],
+        )
+        receipt = chain.orders(key).record_shipment(from_hex32(row.order_id), from_hex32(doc.doc_id))
+        self.session.commit()
+        indexer.sync(receipt.block_number)
+        return self.out(self._get(order_id), caller, receipt)
+
+    def add_goods_receipt(self, caller: Caller, order_id: str, body: GoodsReceiptIn) -> OrderOut:
+        chain, indexer = self._wired()
+        row = self.visible(caller, order_id)
+        if caller.org_id != row.buyer:
+            raise Forbidden("only the order's buyer posts goods receipts", code="not_buyer")
+        number = self.po_number(row)
+        receipt_doc = parse_goods_receipt(
+            {
+                **body.model_dump(mode="json"),
+                "po_number": number,
+                "buyer": row.buyer,
+                "supplier": row.supplier,
+            }
+        )
+        self._check_lines(row, [line.po_line_no for line in receipt_doc.lines])
+        key = signing_key(chain, caller.org_id)
+        doc = anchor_document(
+            self.session,
+            chain,
+            key,
+            caller.org_id,
+            DocumentType.GOODS_RECEIPT,
+            body.receipt_number,
+            receipt_doc,
+            po_number=number,
+            buyer=row.buyer,
+            refs=[row.document_id],
+        )
+        receipt = chain.orders(key).record_receipt(from_hex32(row.order_id), from_hex32(doc.doc_id))
+        self.session.commit()
+        indexer.sync(receipt.block_number)
+        return self.out(self._get(order_id), caller, receipt)
+
+    def _get(self, order_id: str) -> OrderRow:
+        row = self.session.get(OrderRow, order_id.lower())
+        if row is None:
+            raise NotFound(f"no purchase order {order_id}", code="order_not_found")
+        self.session.refresh(row)
+        return row
+
+    def _check_lines(self, row: OrderRow, line_numbers: list[int]) -> None:
+        known = {line.line_no for line in self.purchase_order(row).lines}
+        unknown = sorted(set(line_numbers) - known)
+        if unknown:
+            raise InvalidInput(
+                f"lines {unknown} are not on purchase order {self.po_number(row)}", code="line_not_on_po"
+            )

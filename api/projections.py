@@ -1,0 +1,13 @@
+"""Every projection the indexer maintains, in the order it applies them to each event."""
+
+from __future__ import annotations
+
+from api.financing.projection import FinancingProjection
+from api.orders.projection import OrdersProjection
+from api.participants.projection import ParticipantsProjection
+from api.receivables.projection import ReceivablesProjection
+from chain.indexer import Projection
+
+
+def all_projections() -> list[Projection]:
+    return [ParticipantsProjection(), OrdersProjection(), ReceivablesProjection(), FinancingProjection()]

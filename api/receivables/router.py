@@ -1,0 +1,155 @@
+"""``/api/v1/invoices`` and ``/api/v1/receivables``: issue, match, confirm (確權), split, transfer."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.auth.deps import CallerDep, WriterDep
+from api.db import SessionDep
+from api.idempotency import idempotent
+from api.receivables.models import MatchingTolerance
+from api.receivables.schemas import ConfirmIn, InvoiceIn, ReceivableOut, SplitIn, SplitOut, TransferIn
+from api.receivables.service import ReceivablesService
+from api.runtime import chain_and_indexer
+from chain.errors import Forbidden
+
+router = APIRouter(prefix="/api/v1", tags=["receivables"])
+IdempotencyKey = Annotated[str | None, Header(description="repeat a POST safely: same key, same answer")]
+
+
+def _service(session: SessionDep, request: Request) -> ReceivablesService:
+    chain, indexer = chain_and_indexer(request)
+    return ReceivablesService(session, chain, indexer)
+
+
+@router.post("/invoices", status_code=201, response_model=ReceivableOut)
+def invoice(
+    body: InvoiceIn,
+    caller: WriterDep,
+    session: SessionDep,
+    request: Request,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """The supplier posts an invoice: a receivable is issued, matched and the match attested.
+
+    Refused with 409 when the same invoice — by number, or by content under another number — is a receivable
+    already; the error names it (`existing`)."""
+    return idempotent(
+        session,
+        org_id=caller.org_id,
+        key=idempotency_key,
+        method="POST",
+        path=request.url.path,
+        body=body,
+        run=lambda: (201, _service(session, request).issue(caller, body)),
+    )
+
+
+@router.get("/receivables", response_model=list[ReceivableOut])
+def receivables(caller: CallerDep, session: SessionDep) -> list[ReceivableOut]:
+    """Receivables you issued, owe or hold (financiers also see those offered for financing)."""
+    svc = ReceivablesService(session)
+    return [svc.out(row, caller, detail=False) for row in svc.for_caller(caller)]
+
+
+@router.get("/receivables/{receivable_id}", response_model=ReceivableOut)
+def receivable(receivable_id: str, caller: CallerDep, session: SessionDep) -> ReceivableOut:
+    """One receivable with its evidence (PO, deliveries, invoice, match result, financing) and timeline."""
+    svc = ReceivablesService(session)
+    return svc.out(svc.visible(caller, receivable_id), caller)
+
+
+@router.post("/receivables/{receivable_id}/confirm", response_model=ReceivableOut)
+def confirm(
+    receivable_id: str,
+    body: ConfirmIn,
+    caller: WriterDep,
+    session: SessionDep,
+    request: Request,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """The debtor confirms the receivable (確權); a discrepant one only with `waive_discrepancies`."""
+    return idempotent(
+        session,
+        org_id=caller.org_id,
+        key=idempotency_key,
+        method="POST",
+        path=request.url.path,
+        body=body,
+        run=lambda: (
+            200,
+            _service(session, request).confirm(caller, receivable_id, waive=body.waive_discrepancies),
+        ),
+    )
+
+
+@router.post("/receivables/{receivable_id}/split", status_code=201, response_model=SplitOut)
+def split(
+    receivable_id: str,
+    body: SplitIn,
+    caller: WriterDep,
+    session: SessionDep,
+    request: Request,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """The holder splits a confirmed receivable; the parts must add up to its outstanding value."""
+    return idempotent(
+        session,
+        org_id=caller.org_id,
+        key=idempotency_key,
+        method="POST",
+        path=request.url.path,
+        body=body,
+        run=lambda: (201, _service(session, request).split(caller, receivable_id, body.amounts_minor)),
+    )
+
+
+@router.post("/receivables/{receivable_id}/transfer", response_model=ReceivableOut)
+def transfer(
+    receivable_id: str,
+    body: TransferIn,
+    caller: WriterDep,
+    session: SessionDep,
+    request: Request,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """The holder passes a confirmed receivable on, e.g. to its own supplier (tier 2)."""
+    return idempotent(
+        session,
+        org_id=caller.org_id,
+        key=idempotency_key,
+        method="POST",
+        path=request.url.path,
+        body=body,
+        run=lambda: (200, _service(session, request).transfer(caller, receivable_id, body.to)),
+    )
+
+
+class ToleranceIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    price_pct: Decimal = Field(ge=0, le=100, description="unit price deviation tolerated, in percent")
+    qty_pct: Decimal = Field(ge=0, le=100, description="quantity deviation tolerated, in percent")
+    amount_abs_minor: int = Field(ge=0, description="absolute amount deviation tolerated (tax), minor units")
+
+
+@router.put("/matching/tolerance", response_model=ToleranceIn)
+def set_tolerance(body: ToleranceIn, caller: WriterDep, session: SessionDep) -> ToleranceIn:
+    """A buyer sets its matching tolerances; new match results apply them and cite the rule version."""
+    if caller.role != "core_enterprise":
+        raise Forbidden("only buyers (core enterprises) set matching tolerances", code="role_required")
+    session.merge(
+        MatchingTolerance(
+            org_id=caller.org_id,
+            price_pct=str(body.price_pct),
+            qty_pct=str(body.qty_pct),
+            amount_abs=body.amount_abs_minor,
+        )
+    )
+    session.commit()
+    return body

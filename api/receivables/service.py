@@ -1,0 +1,382 @@
+"""Invoices become receivables.
+
+Issuance with double-financing checks, three-document matching and its attestation, confirmation,
+split and transfer.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, time
+from decimal import Decimal
+
+from sqlmodel import Session, col, or_, select
+
+from api.auth.service import Caller
+from api.documents.models import StoredDocument
+from api.documents.service import anchor_document
+from api.financing.models import FinancingRow
+from api.orders.models import OrderRow
+from api.orders.service import OrdersService, document_out, timeline
+from api.participants.models import Organisation, OrganisationAccount
+from api.participants.schemas import TxOut
+from api.receivables.models import MatchingTolerance, ReceivableRow
+from api.receivables.schemas import DiscrepancyOut, InvoiceIn, MatchOut, ReceivableOut, SplitOut
+from api.runtime import signing_key
+from api.trade.documents import GoodsReceipt, Invoice, Shipment, invoice_fingerprint, parse_invoice
+from api.trade.matching import MatchResult, Tolerance, match
+from chain.client import OPERATOR, Chain
+from chain.errors import ChainRevert, Conflict, Forbidden, InvalidInput, NotFound
+from chain.ids import from_hex32, number_hash
+from chain.indexer import Indexer
+from chain.sender import Receipt
+from chain.trade_contracts import DocumentType, MatchStatus
+
+MATCH_STATUS = {
+    "matched": MatchStatus.MATCHED,
+    "matched_within_tolerance": MatchStatus.MATCHED_WITHIN_TOLERANCE,
+    "discrepant": MatchStatus.DISCREPANT,
+}
+
+
+def receivable_id_hex(value: int) -> str:
+    return f"0x{value:064x}"
+
+
+def tx_out(receipt: Receipt | None) -> TxOut | None:
+    return TxOut(tx_hash=receipt.tx_hash, block_number=receipt.block_number) if receipt else None
+
+
+class ReceivablesService:
+    def __init__(self, session: Session, chain: Chain | None = None, indexer: Indexer | None = None) -> None:
+        self.session = session
+        self.chain = chain
+        self.indexer = indexer
+
+    # --- reads --------------------------------------------------------------------------------
+
+    def visible(self, caller: Caller, receivable_id: str) -> ReceivableRow:
+        """The receivable if the caller may see it; otherwise 404, whether it exists or not."""
+        row = self.session.get(ReceivableRow, receivable_id.lower())
+        if row is None or not self._may_see(caller, row):
+            raise NotFound(
+                f"no receivable {receivable_id} of yours; list them with GET /api/v1/receivables",
+                code="receivable_not_found",
+            )
+        return row
+
+    def _may_see(self, caller: Caller, row: ReceivableRow) -> bool:
+        if caller.org_id in (row.creditor, row.debtor, row.holder):
+            return True
+        if caller.role != "financier":
+            return False
+        financings = self.session.exec(
+            select(FinancingRow).where(FinancingRow.receivable_id == row.receivable_id)
+        )
+        return any(f.status == "requested" or f.financier == caller.org_id for f in financings)
+
+    def for_caller(self, caller: Caller) -> list[ReceivableRow]:
+        mine = or_(
+            ReceivableRow.creditor == caller.org_id,
+            ReceivableRow.debtor == caller.org_id,
+            ReceivableRow.holder == caller.org_id,
+        )
+        rows = list(
+            self.session.exec(select(ReceivableRow).where(mine).order_by(col(ReceivableRow.issued_block)))
+        )
+        if caller.role == "financier":
+            offered = select(FinancingRow.receivable_id).where(
+                or_(FinancingRow.status == "requested", FinancingRow.financier == caller.org_id)
+            )
+            known = {r.receivable_id for r in rows}
+            rows += [
+                r
+                for r in self.session.exec(
+                    select(ReceivableRow).where(col(ReceivableRow.receivable_id).in_(offered))
+                )
+                if r.receivable_id not in known
+            ]
+        return rows
+
+    def out(
+        self, row: ReceivableRow, caller: Caller, receipt: Receipt | None = None, *, detail: bool = True
+    ) -> ReceivableOut:
+        documents = []
+        match_out = None
+        financings: list[dict[str, object]] = []
+        if detail:
+            order = self.session.get(OrderRow, row.order_id)
+            ids = [row.invoice_doc] + ([order.document_id] if order else [])
+            docs = [d for d in (self.session.get(StoredDocument, i) for i in ids) if d is not None]
+            if order is not None:
+                orders = OrdersService(self.session)
+                number = orders.po_number(order)
+                docs += self.session.exec(
+                    select(StoredDocument).where(
+                        StoredDocument.buyer == order.buyer,
+                        StoredDocument.po_number == number,
+                        col(StoredDocument.doc_type).in_(["goods_receipt", "shipment"]),
+                    )
+                ).all()
+            documents = [document_out(d, caller) for d in docs]
+            match_out = self._match_out(row)
+            for f in self.session.exec(
+                select(FinancingRow).where(FinancingRow.receivable_id == row.receivable_id)
+            ):
+                financings.append(f.model_dump())
+        return ReceivableOut(
+            id=row.receivable_id,
+            creditor=row.creditor,
+            debtor=row.debtor,
+            holder=row.holder,
+            order_id=row.order_id,
+            currency=row.currency,
+            face_value_minor=row.face_value,
+            repaid_minor=row.repaid,
+            status=row.status,
+            match_status=row.match_status,
+            waived=row.waived,
+            due_date=row.due_date,
+            parent=row.parent,
+            match=match_out,
+            documents=documents,
+            financings=financings,
+            timeline=timeline(self.session, str(int(row.receivable_id, 16)), row.invoice_doc)
+            if detail
+            else [],
+            tx=tx_out(receipt),
+        )
+
+    def _match_out(self, row: ReceivableRow) -> MatchOut | None:
+        if row.match_result is None:
+            return None
+        doc = self.session.get(StoredDocument, row.match_result)
+        if doc is None:
+            return None
+        data = json.loads(doc.canonical)
+        return MatchOut(
+            status=data["status"],
+            rules_version=data["rules_version"],
+            result_hash=data["result_hash"],
+            discrepancies=[DiscrepancyOut(**d) for d in data["discrepancies"]],
+            document=doc.doc_id,
+        )
+
+    def tolerance(self, buyer: str) -> Tolerance:
+        row = self.session.get(MatchingTolerance, buyer)
+        if row is None:
+            return Tolerance()
+        return Tolerance(Decimal(row.price_pct), Decimal(row.qty_pct), row.amount_abs)
+
+    # --- writes -------------------------------------------------------------------------------
+
+    def _wired(self) -> tuple[Chain, Indexer]:
+        if self.chain is None or self.indexer is None:
+            raise RuntimeError("ReceivablesService needs a chain and an indexer to write")
+        return self.chain, self.indexer
+
+    def _settle(self, receipt: Receipt) -> None:
+        self.session.commit()
+        assert self.indexer is not None
+        self.indexer.sync(receipt.block_number)
+        self.session.expire_all()
+
+    def issue(self, caller: Caller, body: InvoiceIn) -> ReceivableOut:
+        """The supplier's invoice becomes a receivable; it is matched and the result attested at once."""
+        chain, _ = self._wired()
+        orders = OrdersService(self.session)
+        order = orders.visible(caller, body.order_id)
+        if caller.org_id != order.supplier:
+            raise Forbidden("only the order's supplier invoices it", code="not_supplier")
+        po = orders.purchase_order(order)
+        data = body.model_dump(mode="json", exclude={"order_id"})
+        invoice = parse_invoice(
+            {**data, "po_number": po.po_number, "supplier": caller.org_id, "buyer": order.buyer}
+        )
+        if invoice.currency != order.currency:
+            raise InvalidInput(
+                f"the invoice is in {invoice.currency} but the order in {order.currency}; "
+                f"invoice in {order.currency}",
+                code="currency_mismatch",
+            )
+        due = int(datetime.combine(invoice.due_date, time(), tzinfo=UTC).timestamp())
+        self._check_new(chain, invoice, order, due)
+
+        key = signing_key(chain, caller.org_id)
+        doc = anchor_document(
+            self.session,
+            chain,
+            key,
+            caller.org_id,
+            DocumentType.INVOICE,
+            invoice.invoice_number,
+            invoice,
+            po_number=po.po_number,
+            buyer=order.buyer,
+            refs=[order.document_id],
+        )
+        fingerprint = invoice_fingerprint(invoice)
+        rid, receipt = chain.receivables(key).issue(
+            invoice.invoice_number,
+            from_hex32(order.order_id),
+            from_hex32(doc.doc_id),
+            fingerprint,
+            invoice.total,
+            due,
+        )
+        self.session.commit()
+        result = self._match(order, invoice)
+        receipt = self._attest(chain, rid, order, doc, result) or receipt
+        self._settle(receipt)
+        return self.out(self._get(receivable_id_hex(rid)), caller, receipt)
+
+    def _check_new(self, chain: Chain, invoice: Invoice, order: OrderRow, due: int) -> None:
+        """Refuse a duplicate before anything is written, naming the receivable it duplicates."""
+        contract = chain.receivables()
+        rid = int(
+            contract.call(
+                "receivableId",
+                from_hex32(invoice.supplier),
+                from_hex32(order.buyer),
+                number_hash(invoice.invoice_number),
+            )
+        )
+        try:
+            contract.receivable(rid)
+        except ChainRevert as exc:
+            if exc.error != "ReceivableUnknown":
+                raise
+        else:
+            raise Conflict(
+                f"invoice {invoice.invoice_number} is receivable {receivable_id_hex(rid)} already",
+                code="receivable_already_issued",
+                existing=receivable_id_hex(rid),
+            )
+        existing = int(contract.call("byFingerprint", invoice_fingerprint(invoice)))
+        if existing:
+            raise Conflict(
+                "the same invoice (same parties, order, amounts and date) is receivable "
+                f"{receivable_id_hex(existing)} already, under another number",
+                code="receivable_duplicate_invoice",
+                existing=receivable_id_hex(existing),
+            )
+        on_chain = chain.orders().order(from_hex32(order.order_id))
+        if on_chain.invoiced + invoice.total > on_chain.total:
+            raise Conflict(
+                f"invoicing {invoice.total} more would exceed the order total {on_chain.total} "
+                f"({on_chain.invoiced} invoiced already)",
+                code="purchase_order_over_invoiced",
+            )
+        if due <= int(datetime.now(UTC).timestamp()):
+            raise InvalidInput("the due date must be in the future", code="invalid_due_date")
+
+    def _match(self, order: OrderRow, invoice: Invoice) -> MatchResult:
+        orders = OrdersService(self.session)
+        po = orders.purchase_order(order)
+        number = orders.po_number(order)
+
+        def docs(kind: str) -> list[StoredDocument]:
+            query = select(StoredDocument).where(
+                StoredDocument.buyer == order.buyer,
+                StoredDocument.po_number == number,
+                StoredDocument.doc_type == kind,
+            )
+            return list(self.session.exec(query.order_by(col(StoredDocument.anchored_block))))
+
+        receipts = [GoodsReceipt.model_validate_json(d.canonical) for d in docs("goods_receipt")]
+        shipments = [Shipment.model_validate_json(d.canonical) for d in docs("shipment")]
+        prior = [
+            Invoice.model_validate_json(d.canonical)
+            for d in docs("invoice")
+            if json.loads(d.canonical)["invoice_number"] != invoice.invoice_number
+        ]
+        return match(
+            po, receipts, shipments, invoice, prior_invoices=prior, tolerance=self.tolerance(order.buyer)
+        )
+
+    def _attest(
+        self, chain: Chain, rid: int, order: OrderRow, invoice_doc: StoredDocument, result: MatchResult
+    ) -> Receipt | None:
+        """Anchor the match result (citing its inputs) and attest it on the receivable, as the platform."""
+        number = OrdersService(self.session).po_number(order)
+        inputs = [
+            d.doc_id
+            for d in self.session.exec(
+                select(StoredDocument).where(
+                    StoredDocument.buyer == order.buyer, StoredDocument.po_number == number
+                )
+            )
+            if d.doc_type != "match_result"
+        ]
+        document = result.as_document(receivable_id_hex(rid))
+        operator = self.session.exec(select(Organisation).where(Organisation.role == "operator")).one()
+        doc = anchor_document(
+            self.session,
+            chain,
+            OPERATOR,
+            operator.org_id,
+            DocumentType.MATCH_RESULT,
+            f"match-{receivable_id_hex(rid)[2:18]}-{invoice_doc.doc_id[2:10]}",
+            document,
+            po_number=number,
+            buyer=order.buyer,
+            refs=sorted(inputs),
+        )
+        return chain.receivables(OPERATOR).attest_match(
+            rid, MATCH_STATUS[result.status], from_hex32(doc.doc_id)
+        )
+
+    def confirm(self, caller: Caller, receivable_id: str, *, waive: bool) -> ReceivableOut:
+        chain, _ = self._wired()
+        row = self.visible(caller, receivable_id)
+        if caller.org_id != row.debtor:
+            raise Forbidden("only the debtor confirms a receivable", code="not_debtor")
+        receipt = chain.receivables(signing_key(chain, caller.org_id)).confirm(
+            int(row.receivable_id, 16), waive=waive
+        )
+        self._settle(receipt)
+        return self.out(self._get(row.receivable_id), caller, receipt)
+
+    def split(self, caller: Caller, receivable_id: str, amounts: list[int]) -> SplitOut:
+        chain, _ = self._wired()
+        row = self._held(caller, receivable_id)
+        children, receipt = chain.receivables(signing_key(chain, caller.org_id)).split(
+            int(row.receivable_id, 16), amounts
+        )
+        self._settle(receipt)
+        parts = [self.out(self._get(receivable_id_hex(c)), caller, detail=False) for c in children]
+        return SplitOut(
+            parent=self.out(self._get(row.receivable_id), caller, detail=False),
+            parts=parts,
+            tx=TxOut(tx_hash=receipt.tx_hash, block_number=receipt.block_number),
+        )
+
+    def transfer(self, caller: Caller, receivable_id: str, to: str) -> ReceivableOut:
+        chain, _ = self._wired()
+        row = self._held(caller, receivable_id)
+        target = self.session.get(Organisation, to.lower())
+        if target is None or target.status != "active":
+            raise InvalidInput(f"{to} is not an active member organisation", code="invalid_receiver")
+        account = self.session.exec(
+            select(OrganisationAccount)
+            .where(OrganisationAccount.org_id == target.org_id)
+            .order_by(col(OrganisationAccount.id))
+        ).first()
+        assert account is not None
+        receipt = chain.receivables(signing_key(chain, caller.org_id)).transfer(
+            int(row.receivable_id, 16), account.address
+        )
+        self._settle(receipt)
+        return self.out(self._get(row.receivable_id), caller, receipt)
+
+    def _held(self, caller: Caller, receivable_id: str) -> ReceivableRow:
+        row = self.visible(caller, receivable_id)
+        if caller.org_id != row.holder:
+            raise Forbidden("only the holder of a receivable may do this", code="not_holder")
+        return row
+
+    def _get(self, receivable_id: str) -> ReceivableRow:
+        row = self.session.get(ReceivableRow, receivable_id)
+        if row is None:
+            raise NotFound(f"no receivable {receivable_id}", code="receivable_not_found")
+        return row
