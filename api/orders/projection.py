@@ -35,7 +35,7 @@ class OrdersProjection:
             )
             session.flush()
             return
-        row = session.get(OrderRow, args["id"])
+        row = session.get(OrderRow, args.get("id", ""))
         if row is None:
             return
         if event.name == "ReceiptRecorded":

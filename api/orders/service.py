@@ -16,6 +16,7 @@ from api.participants.schemas import TxOut
 from api.runtime import signing_key
 from api.trade.documents import (
     PurchaseOrder,
+    from_canonical,
     parse_goods_receipt,
     parse_purchase_order,
     parse_purchase_order_csv,
@@ -108,7 +109,7 @@ class OrdersService:
             raise NotFound(
                 f"the document of order {row.order_id} is not held here", code="document_not_found"
             )
-        return PurchaseOrder.model_validate_json(doc.canonical)
+        return from_canonical(PurchaseOrder, doc.canonical)
 
     def out(
         self, row: OrderRow, caller: Caller, tx: Receipt | None = None, *, detail: bool = True

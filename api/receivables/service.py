@@ -23,7 +23,14 @@ from api.participants.schemas import TxOut
 from api.receivables.models import MatchingTolerance, ReceivableRow
 from api.receivables.schemas import DiscrepancyOut, InvoiceIn, MatchOut, ReceivableOut, SplitOut
 from api.runtime import signing_key
-from api.trade.documents import GoodsReceipt, Invoice, Shipment, invoice_fingerprint, parse_invoice
+from api.trade.documents import (
+    GoodsReceipt,
+    Invoice,
+    Shipment,
+    from_canonical,
+    invoice_fingerprint,
+    parse_invoice,
+)
 from api.trade.matching import MatchResult, Tolerance, match
 from chain.client import OPERATOR, Chain
 from chain.errors import ChainRevert, Conflict, Forbidden, InvalidInput, NotFound
@@ -283,10 +290,10 @@ class ReceivablesService:
             )
             return list(self.session.exec(query.order_by(col(StoredDocument.anchored_block))))
 
-        receipts = [GoodsReceipt.model_validate_json(d.canonical) for d in docs("goods_receipt")]
-        shipments = [Shipment.model_validate_json(d.canonical) for d in docs("shipment")]
+        receipts = [from_canonical(GoodsReceipt, d.canonical) for d in docs("goods_receipt")]
+        shipments = [from_canonical(Shipment, d.canonical) for d in docs("shipment")]
         prior = [
-            Invoice.model_validate_json(d.canonical)
+            from_canonical(Invoice, d.canonical)
             for d in docs("invoice")
             if json.loads(d.canonical)["invoice_number"] != invoice.invoice_number
         ]

@@ -377,3 +377,10 @@ def invoice_fingerprint(invoice: Invoice) -> bytes:
             }
         )
     )
+
+
+def from_canonical(model: type[D], canonical: str | bytes) -> D:
+    """A document back from its canonical bytes (as stored off chain)."""
+    data = json.loads(canonical)
+    data.pop("type", None)
+    return model.model_validate(data)
