@@ -54,6 +54,15 @@ def existing_deployment(chain: Chain) -> Manifest | None:
     if not manifest_path(chain.chain_id).exists():
         return None
     manifest = load_manifest(chain.chain_id)
+    missing = sorted(set(POLICY) - set(manifest.contracts))
+    if missing:
+        log.warning(
+            "the deployment on chain %s predates %s; deploying afresh (on a shared network, add contracts "
+            "through dual control instead)",
+            chain.chain_id,
+            ", ".join(missing),
+        )
+        return None
     for record in manifest.contracts.values():
         if chain.w3.eth.get_code(to_checksum_address(record.address)) in (b"", HexBytes("0x")):
             log.warning(

@@ -120,6 +120,44 @@ def reindex() -> None:
         _fail(exc)
 
 
+@app.command()
+def demo() -> None:
+    """Run the whole receivables story on the running stack and print what happened."""
+    from sqlmodel import Session
+
+    from tradeledger.demo import seed_demo
+    from tradeledger.runtime import open_stack
+    from tradeledger.story import run_story
+
+    try:
+        stack = open_stack()
+        stack.indexer.sync()
+        with console.status("seeding the demo consortium"), Session(stack.engine) as session:
+            seed_demo(session, stack.chain, stack.indexer)
+        with console.status("starting") as spinner:
+
+            def show(step: str) -> None:
+                spinner.update(step)
+                console.print(f"  [green]✓[/] {step}")
+
+            result = run_story(stack, show)
+    except TradeLedgerError as exc:
+        _fail(exc)
+        return
+    table = Table("step", "seconds", title="the receivables story")
+    for step, seconds in result.steps:
+        table.add_row(step, f"{seconds:.2f}")
+    console.print(table)
+    console.print(
+        f"receivable {result.receivable_id} ({result.face_value / 100:,.2f} USD), "
+        f"parts {', '.join(result.parts)}"
+    )
+    console.print(
+        f"confirmed → funded in {result.confirmed_to_funded:.2f}s; token balances (USD): "
+        + ", ".join(f"{role} {amount / 100:,.2f}" for role, amount in result.balances.items())
+    )
+
+
 @orgs_app.command("list")
 def orgs_list() -> None:
     """List the consortium's organisations (from the index, synced first)."""

@@ -27,6 +27,7 @@ DEMO_ORGS: tuple[tuple[str, str, str, str], ...] = (
     ("shenzhen-precision", "Shenzhen Precision Parts", "supplier", "USCC-91440300MA5F0XXX1"),
     ("harbour-bank", "Harbour Bank", "financier", "LEI-7245009UXRIGIRYOBR48"),
     ("fastfreight", "FastFreight Logistics", "logistics", "LEI-213800MBWEIJDM5CU638"),
+    ("dongguan-castings", "Dongguan Castings", "supplier", "USCC-91441900MA4W0XXX2"),
     ("ledger-audit", "Ledger Audit & Co", "auditor", "LEI-549300TRUWO2CD2G5692"),
 )
 

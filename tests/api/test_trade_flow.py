@@ -158,7 +158,7 @@ def test_financing_attacks_change_nothing(stack: TradeStack) -> None:
     )
     s.post("bank", f"/financing-requests/{fid}/offers", {**over, "advance_minor": 9_000_000}, expect=201)
     s.post("supplier", f"/financing-requests/{fid}/accept", {"financier": s.ids["bank"]}, expect=200)
-    state = _state(s, "supplier", rid) if False else _state(s, "bank", rid)
+    state = _state(s, "bank", rid)
 
     again = s.post("bank", f"/receivables/{rid}/financing-requests", {}, expect=409)
     late = s.post(
@@ -195,3 +195,23 @@ def test_a_replayed_idempotency_key_with_another_body_is_422(stack: TradeStack) 
     assert replay.json() == first and replay.headers["Idempotent-Replayed"] == "true"
     assert other["code"] == "idempotency_key_reused"
     assert len(s.get("supplier", "/receivables")) == 1
+
+
+def test_a_split_must_conserve_value(stack: TradeStack) -> None:
+    s = stack
+    rid = s.post("supplier", "/invoices", invoice_body(delivered_order(s)), expect=201)["id"]
+    s.post("buyer", f"/receivables/{rid}/confirm", {}, expect=200)
+    before = _state(s, "supplier", rid)
+
+    short = s.post(
+        "supplier", f"/receivables/{rid}/split", {"amounts_minor": [6_000_000, 4_000_000]}, expect=409
+    )
+    single = s.post("supplier", f"/receivables/{rid}/split", {"amounts_minor": [PO_TOTAL]}, expect=422)
+    by_debtor = s.post("buyer", f"/receivables/{rid}/split", {"amounts_minor": [PO_TOTAL - 1, 1]}, expect=403)
+
+    assert (short["code"], short["args"]) == (
+        "receivable_split_not_conserved",
+        {"id": int(rid, 16), "sum": 10_000_000, "remaining": PO_TOTAL},
+    )
+    assert (single["code"], by_debtor["code"]) == ("invalid_request", "not_holder")
+    assert _state(s, "supplier", rid) == before

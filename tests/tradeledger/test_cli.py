@@ -153,3 +153,13 @@ def test_an_unreachable_chain_is_a_clear_error(cli: Cli, monkeypatch: pytest.Mon
 
     assert "(chain_error)" in out
     assert "is the node running?" in out
+
+
+def test_demo_runs_the_whole_story_and_prints_a_summary(cli: Cli, harness: ChainHarness) -> None:
+    out = cli("demo")
+
+    assert "three-document match: matched" in out
+    assert "financed by Harbour Bank: funded" in out
+    assert "repaid both holders" in out
+    assert "the receivables story" in out
+    assert "confirmed → funded in" in out
