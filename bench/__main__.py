@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from bench import sender_throughput
+from bench import sender_throughput, trade_flow
 
 
 def main() -> None:
     sender_throughput.main()
+    trade_flow.main()
 
 
 if __name__ == "__main__":

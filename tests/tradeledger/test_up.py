@@ -78,6 +78,7 @@ def test_up_serves_the_demo_consortium_and_a_second_run_resumes_it(tmp_path: Pat
         "Shenzhen Precision Parts",
         "Harbour Bank",
         "FastFreight Logistics",
+        "Dongguan Castings",
         "Ledger Audit & Co",
     }
 
