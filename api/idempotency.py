@@ -12,9 +12,10 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime
+from typing import Annotated, Any
 
+from fastapi import Header
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
@@ -25,6 +26,10 @@ from sqlmodel import Field, Session, SQLModel, select
 from chain.errors import InvalidInput
 
 KEY_PATTERN = re.compile(r"^[\x21-\x7e]{1,255}$")
+
+IdempotencyKey = Annotated[
+    str | None, Header(description="repeat a POST safely: same key and body, same answer, one chain write")
+]
 
 
 class IdempotencyRecord(SQLModel, table=True):
@@ -40,8 +45,9 @@ class IdempotencyRecord(SQLModel, table=True):
     created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
 
 
-def _request_hash(method: str, path: str, body: BaseModel) -> str:
-    canonical = json.dumps([method, path, body.model_dump(mode="json")], sort_keys=True)
+def _request_hash(method: str, path: str, body: BaseModel | None) -> str:
+    payload = body.model_dump(mode="json") if body is not None else None
+    canonical = json.dumps([method, path, payload], sort_keys=True)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -52,7 +58,7 @@ def idempotent(
     key: str | None,
     method: str,
     path: str,
-    body: BaseModel,
+    body: BaseModel | None,
     run: Callable[[], tuple[int, Any]],
 ) -> JSONResponse:
     """Run ``run`` once per (organisation, key); replay its stored response afterwards."""
@@ -88,7 +94,7 @@ def idempotent(
             request_hash=digest,
             status_code=status,
             response_body=json.dumps(encoded),
-            created_at=datetime.now().astimezone(),
+            created_at=datetime.now(UTC),
         )
     )
     try:

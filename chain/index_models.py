@@ -42,3 +42,4 @@ class IndexerCheckpoint(SQLModel, table=True):
     block_number: int
     block_hash: str = Field(max_length=66)
     updated_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    deployment: str | None = Field(default=None, max_length=42)  # the Participants address of the deployment

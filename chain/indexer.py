@@ -71,6 +71,8 @@ class Indexer:
         self.batch_blocks = batch_blocks
         manifest = chain.require_manifest()
         self.start_block = manifest.start_block
+        # identifies the deployment being indexed: a fresh deployment on the same chain starts a fresh index
+        self.deployment = manifest.record("Participants").address
         self.decoder = chain.event_decoder()
         self.topics = _event_topics([r.abi for r in manifest.contracts.values()])
         self._lock = threading.Lock()
@@ -138,6 +140,18 @@ class Indexer:
                     f"the database indexes chain {cp.chain_id} but the node is chain {self.chain.chain_id}; "
                     "point DATABASE_URL at the right database or run `tradeledger reindex`"
                 )
+            if cp.deployment != self.deployment:
+                log.warning(
+                    "the index follows another deployment (%s); re-indexing deployment %s from block %s",
+                    cp.deployment,
+                    self.deployment,
+                    self.start_block,
+                )
+                self._wipe_projections(session)
+                for table in (ChainEventRow, ChainBlock, IndexerCheckpoint):
+                    session.exec(delete(table))
+                session.commit()
+                return self.start_block - 1
             if self._block_hash(cp.block_number) == cp.block_hash:
                 return cp.block_number
             fork = self._find_fork_point(session, cp.block_number)
@@ -206,6 +220,7 @@ class Indexer:
                     block_number=end,
                     block_hash=end_hash,
                     updated_at=datetime.now(UTC),
+                    deployment=self.deployment,
                 )
             )
             session.commit()

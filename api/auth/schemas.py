@@ -15,6 +15,7 @@ class ApiKeyOut(BaseModel):
     scopes: list[str]
     created_at: UtcDatetime
     revoked_at: UtcDatetime | None
+    last_used_at: UtcDatetime | None = Field(description="to the minute")
 
     @classmethod
     def of(cls, key: ApiKey) -> ApiKeyOut:
@@ -26,6 +27,7 @@ class ApiKeyOut(BaseModel):
             scopes=key.scopes.split(","),
             created_at=key.created_at,
             revoked_at=key.revoked_at,
+            last_used_at=key.last_used_at,
         )
 
 

@@ -11,7 +11,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session, col, select
 
@@ -21,6 +21,7 @@ from api.settings import get_settings
 from chain.errors import InvalidInput, NotFound, Unauthorized
 
 SCOPES = ("read", "write", "admin")
+LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -81,8 +82,22 @@ def authenticate(session: Session, plaintext: str) -> Caller:
     org = session.get(Organisation, row.org_id)
     if org is None:
         raise invalid
+    _touch(session, row)
     assert row.id is not None
     return Caller(row.org_id, org.role, org.status, row.id, tuple(row.scopes.split(",")))
+
+
+def _touch(session: Session, row: ApiKey) -> None:
+    """Record the key's use, at most once per ``LAST_USED_RESOLUTION``, so most reads write nothing."""
+    now = datetime.now(UTC)
+    last = row.last_used_at
+    if last is not None and last.tzinfo is None:  # SQLite hands back naive UTC
+        last = last.replace(tzinfo=UTC)
+    if last is None or now - last >= LAST_USED_RESOLUTION:
+        row.last_used_at = now
+        session.add(row)
+        session.commit()
+        session.refresh(row)
 
 
 def list_keys(session: Session, org_id: str) -> list[ApiKey]:

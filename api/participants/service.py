@@ -108,7 +108,7 @@ class ParticipantsService:
             oid, name, OrgRole.from_slug(role), commitment(legal_id.encode(), salt), [account.address]
         )
         indexer.sync(receipt.block_number)
-        self.session.add(OrganisationLegalId(org_id=to_hex32(oid), legal_id=legal_id, salt=to_hex32(salt)))
+        self.session.merge(OrganisationLegalId(org_id=to_hex32(oid), legal_id=legal_id, salt=to_hex32(salt)))
         self.session.commit()
         _, api_key = create_api_key(self.session, to_hex32(oid), "first key", ["read", "write", "admin"])
         return self.get(to_hex32(oid)), api_key, TxRef.of(receipt)

@@ -22,4 +22,4 @@ def test_migrating_twice_changes_nothing(db_engine: Engine) -> None:
     migrate(db_engine)
 
     with db_engine.connect() as connection:
-        assert MigrationContext.configure(connection).get_current_revision() == "0002"
+        assert MigrationContext.configure(connection).get_current_revision() == "0004"

@@ -164,3 +164,24 @@ def test_an_index_of_another_chain_is_refused(harness: ChainHarness, engine: Eng
 
     with pytest.raises(ChainError, match="tradeledger reindex"):
         indexer.sync()
+
+
+def test_an_index_of_another_deployment_is_rebuilt(harness: ChainHarness, engine: Engine) -> None:
+    indexer = Indexer(harness.chain, engine, [ParticipantsProjection()])
+    indexer.sync()
+    before = _rows(engine)
+    with Session(engine) as session:
+        checkpoint = session.get(IndexerCheckpoint, CHECKPOINT)
+        assert checkpoint is not None
+        checkpoint.deployment = "0x000000000000000000000000000000000000dEaD"  # an earlier deployment's index
+        session.add(checkpoint)
+        leftover = {**before["organisations"][0], "org_id": "0x" + "ee" * 32}
+        session.add(Organisation(**leftover))
+        session.commit()
+
+    indexer.sync()
+
+    assert _rows(engine) == before
+    with Session(engine) as session:
+        checkpoint = session.get(IndexerCheckpoint, CHECKPOINT)
+        assert checkpoint is not None and checkpoint.deployment == harness.manifest.address("Participants")
