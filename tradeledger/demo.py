@@ -8,6 +8,7 @@ again, and their API keys are kept in ``<var>/demo-credentials.json`` (mode
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 from sqlmodel import Session
@@ -15,11 +16,13 @@ from sqlmodel import Session
 from api.auth.service import create_api_key
 from api.participants.models import Organisation
 from api.participants.service import ParticipantsService
-from chain.client import Chain
+from chain import governance
+from chain.client import Chain, org_key_name
 from chain.config import var_dir
 from chain.deploy import OPERATOR_HANDLE
 from chain.ids import org_id, to_hex32
 from chain.indexer import Indexer
+from chain.policy import Role
 
 # handle, display name, role, legal id (only its salted commitment goes on chain)
 DEMO_ORGS: tuple[tuple[str, str, str, str], ...] = (
@@ -30,6 +33,9 @@ DEMO_ORGS: tuple[tuple[str, str, str, str], ...] = (
     ("dongguan-castings", "Dongguan Castings", "supplier", "USCC-91441900MA4W0XXX2"),
     ("ledger-audit", "Ledger Audit & Co", "auditor", "LEI-549300TRUWO2CD2G5692"),
 )
+
+
+log = logging.getLogger(__name__)
 
 
 def credentials_file() -> Path:
@@ -52,4 +58,20 @@ def seed_demo(session: Session, chain: Chain, indexer: Indexer) -> dict[str, dic
         creds[handle] = {"org_id": org.org_id, "name": org.name, "role": org.role, "api_key": api_key}
         path.write_text(json.dumps(creds, indent=1))
         path.chmod(0o600)
+    grant_risk_reviewers(chain, [h for h, _, role, _ in DEMO_ORGS if role == "financier"])
     return creds
+
+
+def grant_risk_reviewers(chain: Chain, handles: list[str]) -> None:
+    """Let the demo banks' keys approve large advances: a dual-control grant, made here only when the
+    network has no execution delay (the embedded chain); elsewhere officers grant it themselves."""
+    if chain.dual_control().execution_delay() > 0:
+        log.info("not granting RISK_REVIEWER to the demo banks: governance has an execution delay here")
+        return
+    manager = chain.access_manager()
+    for handle in handles:
+        account = chain.keystore.address(org_key_name(org_id(handle)))
+        if manager.call("hasRole", int(Role.RISK_REVIEWER), account)[0]:
+            continue
+        op = governance.propose_and_approve(chain, manager, "grantRole", int(Role.RISK_REVIEWER), account, 0)
+        governance.execute(chain, op)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from api.auth.deps import CallerDep, WriterDep
 from api.db import SessionDep
@@ -19,12 +18,11 @@ from api.financing.schemas import (
     RepaymentIn,
 )
 from api.financing.service import FinancingService
-from api.idempotency import idempotent
+from api.idempotency import IdempotencyKey, idempotent
 from api.receivables.schemas import ReceivableOut
 from api.runtime import chain_and_indexer
 
 router = APIRouter(prefix="/api/v1", tags=["financing"])
-IdempotencyKey = Annotated[str | None, Header(description="repeat a POST safely: same key, same answer")]
 
 
 def _service(session: SessionDep, request: Request) -> FinancingService:
@@ -161,3 +159,25 @@ def deposit(
 def balance(caller: CallerDep, session: SessionDep, request: Request) -> BalanceOut:
     """Your organisation's tokenized cash."""
     return _service(session, request).balance(caller.org_id)
+
+
+@router.post("/receivables/{receivable_id}/overdue", response_model=ReceivableOut)
+def overdue(receivable_id: str, caller: WriterDep, session: SessionDep, request: Request) -> ReceivableOut:
+    """Mark a confirmed receivable overdue once its due date has passed and it is not repaid."""
+    return _service(session, request).mark_overdue(caller, receivable_id)
+
+
+@router.post("/financing-requests/{financing_id}/recourse", response_model=FinancingOut)
+def recourse(financing_id: str, caller: WriterDep, session: SessionDep, request: Request) -> FinancingOut:
+    """The financier records recourse against the holder (overdue receivable financed with recourse)."""
+    return _service(session, request).claim_recourse(caller, financing_id)
+
+
+class ProgrammeOut(BaseModel):
+    paused: bool
+
+
+@router.post("/financing/pause", response_model=ProgrammeOut)
+def pause(caller: WriterDep, session: SessionDep, request: Request) -> ProgrammeOut:
+    """The operator pauses all new financing at once; only dual control unpauses it."""
+    return ProgrammeOut(paused=_service(session, request).pause(caller))

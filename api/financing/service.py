@@ -155,6 +155,40 @@ class FinancingService:
         self._settle(receipt)
         return receivables.out(receivables.visible(caller, receivable_id), caller, receipt)
 
+    def mark_overdue(self, caller: Caller, receivable_id: str) -> ReceivableOut:
+        """Any party marks a confirmed, unpaid receivable overdue once its due date has passed."""
+        chain, _ = self._wired()
+        receivables = ReceivablesService(self.session)
+        row = receivables.visible(caller, receivable_id)
+        receipt = chain.receivables(signing_key(chain, caller.org_id)).mark_overdue(
+            int(row.receivable_id, 16)
+        )
+        self._settle(receipt)
+        return receivables.out(receivables.visible(caller, receivable_id), caller, receipt)
+
+    def claim_recourse(self, caller: Caller, financing_id: str) -> FinancingOut:
+        """The financier records its recourse claim against the holder of an overdue receivable."""
+        chain, _ = self._wired()
+        row = self.visible(caller, financing_id)
+        if caller.org_id != row.financier:
+            raise Forbidden("only the financier of a financing claims recourse", code="not_financier")
+        receipt = chain.financing(signing_key(chain, caller.org_id)).claim_recourse(
+            from_hex32(row.financing_id)
+        )
+        self._settle(receipt)
+        return self.out(self._get(row.financing_id), caller, receipt)
+
+    def pause(self, caller: Caller) -> bool:
+        """The operator pauses the financing programme (circuit breaker); unpausing needs dual control."""
+        chain, _ = self._wired()
+        if not caller.is_operator:
+            raise Forbidden(
+                "only the consortium operator pauses the financing programme", code="role_required"
+            )
+        receipt = chain.financing(signing_key(chain, caller.org_id)).transact("pause")
+        self._settle(receipt)
+        return bool(chain.financing().call("paused"))
+
     def deposit(self, caller: Caller, to: str, amount: int) -> BalanceOut:
         """A bank tokenizes a deposit of ``to`` (SettlementToken minted to its first account)."""
         chain, _ = self._wired()

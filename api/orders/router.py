@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -12,14 +12,13 @@ from pydantic import ValidationError
 
 from api.auth.deps import CallerDep, WriterDep
 from api.db import SessionDep
-from api.idempotency import idempotent
+from api.idempotency import IdempotencyKey, idempotent
 from api.orders.schemas import GoodsReceiptIn, OrderOut, PurchaseOrderCsv, PurchaseOrderIn, ShipmentIn
 from api.orders.service import OrdersService
 from api.runtime import chain_and_indexer
 from chain.errors import InvalidInput
 
 router = APIRouter(prefix="/api/v1/purchase-orders", tags=["purchase orders"])
-IdempotencyKey = Annotated[str | None, Header(description="repeat a POST safely: same key, same answer")]
 
 CSV_EXAMPLE = (
     "po_number,currency,issue_date,delivery_date,line_no,item,description,quantity,unit,unit_price\n"

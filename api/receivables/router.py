@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth.deps import CallerDep, WriterDep
 from api.db import SessionDep
-from api.idempotency import idempotent
+from api.idempotency import IdempotencyKey, idempotent
 from api.receivables.models import MatchingTolerance
 from api.receivables.schemas import ConfirmIn, InvoiceIn, ReceivableOut, SplitIn, SplitOut, TransferIn
 from api.receivables.service import ReceivablesService
@@ -19,7 +18,6 @@ from api.runtime import chain_and_indexer
 from chain.errors import Forbidden
 
 router = APIRouter(prefix="/api/v1", tags=["receivables"])
-IdempotencyKey = Annotated[str | None, Header(description="repeat a POST safely: same key, same answer")]
 
 
 def _service(session: SessionDep, request: Request) -> ReceivablesService:

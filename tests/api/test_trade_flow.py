@@ -215,3 +215,82 @@ def test_a_split_must_conserve_value(stack: TradeStack) -> None:
     )
     assert (single["code"], by_debtor["code"]) == ("invalid_request", "not_holder")
     assert _state(s, "supplier", rid) == before
+
+
+def test_large_advances_wait_for_the_financiers_risk_reviewer(stack: TradeStack) -> None:
+    from chain import governance
+    from chain.ids import from_hex32
+    from chain.policy import Role
+
+    s, h = stack, stack.harness
+    chain = h.chain
+    for fn, args in (("setReviewThreshold", (1_000_000,)),):
+        op = governance.propose_and_approve(chain, chain.financing(), fn, *args)
+        h.increase_time(3601)
+        governance.execute(chain, op)
+    bank_key = chain.keystore.address(f"org-{s.ids['bank']}")
+    op = governance.propose_and_approve(
+        chain, chain.access_manager(), "grantRole", int(Role.RISK_REVIEWER), bank_key, 0
+    )
+    h.increase_time(3601)
+    governance.execute(chain, op)
+    s.post("bank", "/cash/deposits", {"to": s.ids["bank"], "amount_minor": 50_000_000}, expect=201)
+    rid = s.post("supplier", "/invoices", invoice_body(delivered_order(s)), expect=201)["id"]
+    s.post("buyer", f"/receivables/{rid}/confirm", {}, expect=200)
+    fid = s.post("supplier", f"/receivables/{rid}/financing-requests", {}, expect=201)["id"]
+    s.post(
+        "bank",
+        f"/financing-requests/{fid}/offers",
+        {"advance_minor": 9_000_000, "discount_bps": 300, "tenor_days": 60},
+        expect=201,
+    )
+    supplier_cash = s.balance("supplier")
+
+    pending = s.post(
+        "supplier", f"/financing-requests/{fid}/accept", {"financier": s.ids["bank"]}, expect=200
+    )
+    assert pending["status"] == "pending_review"
+    assert s.balance("supplier") == supplier_cash  # nothing moved before the review
+    assert s.post("bank2", f"/financing-requests/{fid}/approve", expect=404)["code"] == "financing_not_found"
+    funded = s.post("bank", f"/financing-requests/{fid}/approve", expect=200)
+
+    assert funded["status"] == "funded"
+    assert s.balance("supplier") == supplier_cash + 9_000_000
+    assert chain.receivables().owner_of(int(rid, 16)) == bank_key
+    assert from_hex32(funded["financier"]) == from_hex32(s.ids["bank"])
+
+
+def test_a_paused_programme_finances_nothing(stack: TradeStack) -> None:
+    s = stack
+    rid = s.post("supplier", "/invoices", invoice_body(delivered_order(s)), expect=201)["id"]
+    s.post("buyer", f"/receivables/{rid}/confirm", {}, expect=200)
+
+    assert s.post("bank", "/financing/pause", expect=403)["code"] == "role_required"
+    assert s.post("operator", "/financing/pause", expect=200) == {"paused": True}
+    refused = s.post("supplier", f"/receivables/{rid}/financing-requests", {}, expect=409)
+
+    assert refused["code"] == "financing_paused"
+    assert s.get("bank", "/financing-requests") == []
+
+
+def test_overdue_and_recourse_are_recorded(stack: TradeStack) -> None:
+    s = stack
+    s.post("bank", "/cash/deposits", {"to": s.ids["bank"], "amount_minor": 50_000_000}, expect=201)
+    rid = s.post(
+        "supplier", "/invoices", invoice_body(delivered_order(s), due_date="2027-01-01"), expect=201
+    )["id"]
+    s.post("buyer", f"/receivables/{rid}/confirm", {}, expect=200)
+    fid = s.post("supplier", f"/receivables/{rid}/financing-requests", {}, expect=201)["id"]
+    terms = {"advance_minor": 9_000_000, "discount_bps": 300, "tenor_days": 60, "recourse": True}
+    s.post("bank", f"/financing-requests/{fid}/offers", terms, expect=201)
+    s.post("supplier", f"/financing-requests/{fid}/accept", {"financier": s.ids["bank"]}, expect=200)
+    assert s.post("bank", f"/receivables/{rid}/overdue", expect=409)["code"] == "receivable_not_due"
+
+    s.harness.increase_time(400 * 86_400)
+    assert s.post("bank", f"/receivables/{rid}/overdue", expect=200)["status"] == "overdue"
+    assert s.post("supplier", f"/financing-requests/{fid}/recourse", expect=403)["code"] == "not_financier"
+    claimed = s.post("bank", f"/financing-requests/{fid}/recourse", expect=200)
+
+    assert claimed["status"] == "recourse_claimed"
+    events = [e["event"] for e in s.get("bank", f"/receivables/{rid}")["timeline"]]
+    assert "ReceivableOverdue" in events
