@@ -17,6 +17,7 @@ from api.documents.models import StoredDocument
 from api.documents.service import anchor_document
 from api.financing.models import FinancingRow
 from api.orders.models import OrderRow
+from api.orders.schemas import DocumentOut
 from api.orders.service import OrdersService, document_out, timeline
 from api.participants.models import Organisation, OrganisationAccount
 from api.participants.schemas import TxOut
@@ -148,11 +149,23 @@ class ReceivablesService:
             match=match_out,
             documents=documents,
             financings=financings,
-            timeline=timeline(self.session, str(int(row.receivable_id, 16)), row.invoice_doc)
+            timeline=timeline(self.session, *self._evidence_ids(row, documents, financings))
             if detail
             else [],
             tx=tx_out(receipt),
         )
+
+    @staticmethod
+    def _evidence_ids(
+        row: ReceivableRow, documents: list[DocumentOut], financings: list[dict[str, object]]
+    ) -> list[str]:
+        """Everything the receivable's one timeline follows: itself and its parent, its order, every
+        document of the evidence (PO, deliveries, invoice, match result) and its financings."""
+        ids = [str(int(row.receivable_id, 16)), row.order_id, row.invoice_doc]
+        ids += [str(int(row.parent, 16))] if row.parent else []
+        ids += [row.match_result] if row.match_result else []
+        ids += [d.id for d in documents] + [str(f["financing_id"]) for f in financings]
+        return ids
 
     def _match_out(self, row: ReceivableRow) -> MatchOut | None:
         if row.match_result is None:
