@@ -20,9 +20,15 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 orgs_app = typer.Typer(help="Consortium organisations.", no_args_is_help=True)
+governance_app = typer.Typer(
+    help="Dual control (雙人雙鎖): one officer proposes, a second approves, any officer executes after "
+    "the delay.",
+    no_args_is_help=True,
+)
 keys_app = typer.Typer(help="Signing keys (encrypted keystores) and API keys.", no_args_is_help=True)
 app.add_typer(orgs_app, name="orgs")
 app.add_typer(keys_app, name="keys")
+app.add_typer(governance_app, name="governance")
 console = Console()
 
 
@@ -225,6 +231,102 @@ def orgs_suspend(org_id: Annotated[str, typer.Argument(help="0x… organisation 
         _fail(exc)
         return
     console.print(f"[yellow]suspended[/] {org.name} ({org.org_id})")
+
+
+Officer = Annotated[str, typer.Option(help="the officer's key name in the keystore")]
+
+
+@governance_app.command("propose")
+def governance_propose(
+    contract: Annotated[str, typer.Argument(help="e.g. Financing, AccessManager, Participants")],
+    function: Annotated[
+        str, typer.Argument(help="e.g. setReviewThreshold, grantRole, reinstateOrganisation")
+    ],
+    args: Annotated[list[str] | None, typer.Argument(help="the function's arguments")] = None,
+    officer: Officer = "officer-1",
+) -> None:
+    """Propose an operation; the proposal counts as the first approval."""
+    from chain import governance
+    from chain.contracts import BoundContract
+    from tradeledger.runtime import open_stack
+
+    try:
+        chain = open_stack().chain
+        target: BoundContract = chain.contract(contract)
+        values = governance.parse_args(target.abi, function, args or [])
+        op = governance.propose(chain, target, function, *values, officer=officer)
+    except TradeLedgerError as exc:
+        _fail(exc)
+        return
+    view = chain.dual_control().operation(op)
+    console.print(f"proposed [bold]0x{op.hex()}[/]: {contract}.{function}({', '.join(args or [])})")
+    console.print(f"needs a second officer's approval; executable from {_when(view.ready_at)}")
+
+
+@governance_app.command("approve")
+def governance_approve(
+    operation: Annotated[str, typer.Argument(help="0x… operation id")], officer: Officer = "officer-2"
+) -> None:
+    """Approve an operation as a second (distinct) officer."""
+    from chain import governance
+    from chain.ids import from_hex32
+    from tradeledger.runtime import open_stack
+
+    try:
+        chain = open_stack().chain
+        governance.approve(chain, from_hex32(operation), officer=officer)
+        view = chain.dual_control().operation(from_hex32(operation))
+    except TradeLedgerError as exc:
+        _fail(exc)
+        return
+    console.print(
+        f"approved by {officer}: {view.approvals} approval(s); executable from {_when(view.ready_at)}"
+    )
+
+
+@governance_app.command("execute")
+def governance_execute(
+    operation: Annotated[str, typer.Argument(help="0x… operation id")], officer: Officer = "officer-1"
+) -> None:
+    """Execute an approved operation once its delay has passed."""
+    from chain import governance
+    from chain.ids import from_hex32
+    from tradeledger.runtime import open_stack
+
+    try:
+        receipt = governance.execute(open_stack().chain, from_hex32(operation), officer=officer)
+    except TradeLedgerError as exc:
+        _fail(exc)
+        return
+    console.print(f"[green]executed[/] in block {receipt.block_number} ({receipt.tx_hash})")
+
+
+@governance_app.command("show")
+def governance_show(operation: Annotated[str, typer.Argument(help="0x… operation id")]) -> None:
+    """Show an operation: target, approvals, status, when it can run."""
+    from chain.ids import from_hex32
+    from tradeledger.runtime import open_stack
+
+    try:
+        chain = open_stack().chain
+        view = chain.dual_control().operation(from_hex32(operation))
+    except TradeLedgerError as exc:
+        _fail(exc)
+        return
+    names = {r.address: name for name, r in chain.require_manifest().contracts.items()}
+    table = Table(show_header=False, title=f"operation {operation}")
+    table.add_row("status", view.status)
+    table.add_row("target", f"{names.get(view.target, '?')} {view.target}")
+    table.add_row("call data", "0x" + view.data.hex())
+    table.add_row("approvals", f"{view.approvals} of {chain.dual_control().threshold()}")
+    table.add_row("executable from", _when(view.ready_at))
+    console.print(table)
+
+
+def _when(timestamp: int) -> str:
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(timestamp, tz=UTC).isoformat(timespec="seconds")
 
 
 @keys_app.command("list")

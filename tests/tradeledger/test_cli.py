@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -163,3 +164,31 @@ def test_demo_runs_the_whole_story_and_prints_a_summary(cli: Cli, harness: Chain
     assert "repaid both holders" in out
     assert "the receivables story" in out
     assert "confirmed → funded in" in out
+
+
+def test_governance_commands_run_a_dual_control_operation(cli: Cli, harness: ChainHarness) -> None:
+    out = cli("governance", "propose", "Financing", "setReviewThreshold", "5000")
+    op = re.search(r"0x[0-9a-f]{64}", out).group(0)  # type: ignore[union-attr]
+
+    early = cli("governance", "execute", op, ok=False)
+    cli("governance", "approve", op)
+    same_again = cli("governance", "approve", op, "--officer", "officer-1", ok=False)
+    harness.increase_time(3601)
+    executed = cli("governance", "execute", op)
+    shown = cli("governance", "show", op)
+
+    assert "(dual_control_not_enough_approvals)" in early
+    assert "(dual_control_already_approved)" in same_again
+    assert "executed" in executed
+    assert "executed" in shown and "Financing" in shown
+    assert harness.chain.financing().call("reviewThreshold") == 5000
+
+
+def test_governance_arguments_are_checked_before_anything_is_sent(cli: Cli, harness: ChainHarness) -> None:
+    block = harness.chain.w3.eth.block_number
+
+    wrong_count = cli("governance", "propose", "Financing", "setReviewThreshold", "1", "2", ok=False)
+    not_a_number = cli("governance", "propose", "Financing", "setReviewThreshold", "lots", ok=False)
+
+    assert "(invalid_arguments)" in wrong_count and "(invalid_arguments)" in not_a_number
+    assert harness.chain.w3.eth.block_number == block
