@@ -18,7 +18,9 @@ PROBLEM_JSON = "application/problem+json"
 PROBLEM_BASE = "https://tradeledger.dev/problems/"
 
 
-def problem(status: int, code: str, title: str, detail: str, **extra: Any) -> JSONResponse:
+def problem(
+    status: int, code: str, title: str, detail: str, headers: dict[str, str] | None = None, **extra: Any
+) -> JSONResponse:
     body = {
         "type": PROBLEM_BASE + code,
         "title": title,
@@ -27,14 +29,15 @@ def problem(status: int, code: str, title: str, detail: str, **extra: Any) -> JS
         "code": code,
         **extra,
     }
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
 async def _domain(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, TradeLedgerError)
     if exc.status >= 500:
         log.error("%s: %s", exc.code, exc.detail)
-    return problem(exc.status, exc.code, exc.title, exc.detail, **exc.extra)
+    headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None  # RFC 9110 section 11.6.1
+    return problem(exc.status, exc.code, exc.title, exc.detail, headers, **exc.extra)
 
 
 async def _validation(_: Request, exc: Exception) -> JSONResponse:
@@ -56,7 +59,7 @@ async def _validation(_: Request, exc: Exception) -> JSONResponse:
 async def _http(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
     code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, f"http_{exc.status_code}")
-    return problem(exc.status_code, code, str(exc.detail), str(exc.detail))
+    return problem(exc.status_code, code, str(exc.detail), str(exc.detail), headers=exc.headers)
 
 
 async def _unhandled(_: Request, exc: Exception) -> JSONResponse:

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import Header
+from fastapi import Header, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
@@ -102,3 +102,24 @@ def idempotent(
     except IntegrityError:  # a concurrent request with the same key stored its answer first
         session.rollback()
     return JSONResponse(encoded, status_code=status)
+
+
+def once(
+    request: Request,
+    session: Session,
+    org_id: str,
+    key: str | None,
+    body: BaseModel | None,
+    status: int,
+    run: Callable[[], Any],
+) -> JSONResponse:
+    """An endpoint's write, run once per Idempotency-Key: ``run()``'s result answered with ``status``."""
+    return idempotent(
+        session,
+        org_id=org_id,
+        key=key,
+        method=request.method,
+        path=request.url.path,
+        body=body,
+        run=lambda: (status, run()),
+    )

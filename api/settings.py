@@ -45,7 +45,9 @@ class Settings(BaseSettings):
         if self.api_key_pepper.get_secret_value() == DEV_API_KEY_PEPPER:
             problems.append("TRADELEDGER_API_KEY_PEPPER is the development default; set a real secret")
         if self.database_url.startswith("sqlite"):
-            problems.append("DATABASE_URL points at SQLite; set it to a PostgreSQL URL")
+            problems.append(
+                "DATABASE_URL (or TRADELEDGER_DATABASE_URL) points at SQLite; set it to a PostgreSQL URL"
+            )
         if problems:
             raise ValueError("refusing to start in production: " + "; ".join(problems))
         return self

@@ -18,7 +18,7 @@ from api.financing.schemas import (
     RepaymentIn,
 )
 from api.financing.service import FinancingService
-from api.idempotency import IdempotencyKey, idempotent
+from api.idempotency import IdempotencyKey, once
 from api.receivables.schemas import ReceivableOut
 from api.runtime import chain_and_indexer
 
@@ -40,14 +40,14 @@ def request_financing(
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """The holder asks financiers to finance a confirmed receivable."""
-    return idempotent(
+    return once(
+        request,
         session,
-        org_id=caller.org_id,
-        key=idempotency_key,
-        method="POST",
-        path=request.url.path,
-        body=body,
-        run=lambda: (201, _service(session, request).request(caller, receivable_id, body.min_advance_minor)),
+        caller.org_id,
+        idempotency_key,
+        body,
+        201,
+        lambda: _service(session, request).request(caller, receivable_id, body.min_advance_minor),
     )
 
 
@@ -74,14 +74,14 @@ def offer(
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """A financier offers an advance, a discount rate, a tenor and recourse terms."""
-    return idempotent(
+    return once(
+        request,
         session,
-        org_id=caller.org_id,
-        key=idempotency_key,
-        method="POST",
-        path=request.url.path,
-        body=body,
-        run=lambda: (201, _service(session, request).offer(caller, financing_id, body)),
+        caller.org_id,
+        idempotency_key,
+        body,
+        201,
+        lambda: _service(session, request).offer(caller, financing_id, body),
     )
 
 
@@ -97,14 +97,14 @@ def accept(
     """The holder accepts an offer: cash and receivable change hands in one transaction (DvP).
 
     Advances above the review threshold wait for the financier's risk reviewer first."""
-    return idempotent(
+    return once(
+        request,
         session,
-        org_id=caller.org_id,
-        key=idempotency_key,
-        method="POST",
-        path=request.url.path,
-        body=body,
-        run=lambda: (200, _service(session, request).accept(caller, financing_id, body.financier)),
+        caller.org_id,
+        idempotency_key,
+        body,
+        200,
+        lambda: _service(session, request).accept(caller, financing_id, body.financier),
     )
 
 
@@ -124,14 +124,14 @@ def repay(
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """The debtor pays the current holder (partial payments allowed)."""
-    return idempotent(
+    return once(
+        request,
         session,
-        org_id=caller.org_id,
-        key=idempotency_key,
-        method="POST",
-        path=request.url.path,
-        body=body,
-        run=lambda: (200, _service(session, request).repay(caller, receivable_id, body.amount_minor)),
+        caller.org_id,
+        idempotency_key,
+        body,
+        200,
+        lambda: _service(session, request).repay(caller, receivable_id, body.amount_minor),
     )
 
 
@@ -144,14 +144,14 @@ def deposit(
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """A bank tokenizes a member's deposit as SettlementToken (the cash leg of DvP)."""
-    return idempotent(
+    return once(
+        request,
         session,
-        org_id=caller.org_id,
-        key=idempotency_key,
-        method="POST",
-        path=request.url.path,
-        body=body,
-        run=lambda: (201, _service(session, request).deposit(caller, body.to, body.amount_minor)),
+        caller.org_id,
+        idempotency_key,
+        body,
+        201,
+        lambda: _service(session, request).deposit(caller, body.to, body.amount_minor),
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, col, or_, select
+from sqlmodel import col, or_, select
 
 from api.auth.service import Caller
 from api.financing.models import FinancingRow, OfferRow
@@ -11,22 +11,17 @@ from api.participants.models import Organisation, OrganisationAccount
 from api.receivables.schemas import ReceivableOut
 from api.receivables.service import ReceivablesService, tx_out
 from api.runtime import signing_key
+from api.service_base import ChainService
 from chain.client import Chain
 from chain.currencies import currency_code
 from chain.errors import Forbidden, InvalidInput, NotFound
 from chain.ids import from_hex32
-from chain.indexer import Indexer
 from chain.sender import Receipt
 
 MAX_ALLOWANCE = 2**256 - 1
 
 
-class FinancingService:
-    def __init__(self, session: Session, chain: Chain | None = None, indexer: Indexer | None = None) -> None:
-        self.session = session
-        self.chain = chain
-        self.indexer = indexer
-
+class FinancingService(ChainService):
     # --- reads --------------------------------------------------------------------------------
 
     def visible(self, caller: Caller, financing_id: str) -> FinancingRow:
@@ -76,17 +71,6 @@ class FinancingService:
         )
 
     # --- writes -------------------------------------------------------------------------------
-
-    def _wired(self) -> tuple[Chain, Indexer]:
-        if self.chain is None or self.indexer is None:
-            raise RuntimeError("FinancingService needs a chain and an indexer to write")
-        return self.chain, self.indexer
-
-    def _settle(self, receipt: Receipt) -> None:
-        self.session.commit()
-        assert self.indexer is not None
-        self.indexer.sync(receipt.block_number)
-        self.session.expire_all()
 
     def _allow_financing(self, chain: Chain, key: str, amount: int) -> None:
         """Let the Financing contract move this key's tokens (the cash legs), once."""

@@ -12,13 +12,19 @@ from pydantic import ValidationError
 
 from api.auth.deps import CallerDep, WriterDep
 from api.db import SessionDep
-from api.idempotency import IdempotencyKey, idempotent
+from api.idempotency import IdempotencyKey, once
 from api.orders.schemas import GoodsReceiptIn, OrderOut, PurchaseOrderCsv, PurchaseOrderIn, ShipmentIn
 from api.orders.service import OrdersService
 from api.runtime import chain_and_indexer
 from chain.errors import InvalidInput
 
 router = APIRouter(prefix="/api/v1/purchase-orders", tags=["purchase orders"])
+
+
+def _service(session: SessionDep, request: Request) -> OrdersService:
+    chain, indexer = chain_and_indexer(request)
+    return OrdersService(session, chain, indexer)
+
 
 CSV_EXAMPLE = (
     "po_number,currency,issue_date,delivery_date,line_no,item,description,quantity,unit,unit_price\n"
@@ -64,23 +70,11 @@ async def upload(
             raise RequestValidationError(exc.errors()) from None
     key_body = body if body is not None else PurchaseOrderCsv(csv=text, supplier=supplier or "")
 
-    def run() -> tuple[int, OrderOut]:
-        chain, indexer = chain_and_indexer(request)
-        svc = OrdersService(session, chain, indexer)
-        if body is None:
-            return 201, svc.upload(caller, csv=text, supplier=supplier)
-        return 201, svc.upload(caller, body)
+    def run() -> OrderOut:
+        svc = _service(session, request)
+        return svc.upload(caller, csv=text, supplier=supplier) if body is None else svc.upload(caller, body)
 
-    return await run_in_threadpool(
-        idempotent,
-        session,
-        org_id=caller.org_id,
-        key=idempotency_key,
-        method="POST",
-        path=request.url.path,
-        body=key_body,
-        run=run,
-    )
+    return await run_in_threadpool(once, request, session, caller.org_id, idempotency_key, key_body, 201, run)
 
 
 @router.get("", response_model=list[OrderOut])
@@ -108,18 +102,14 @@ def shipment(
 ) -> JSONResponse:
     """A logistics provider posts a shipment / bill of lading for the order."""
 
-    def run() -> tuple[int, OrderOut]:
-        chain, indexer = chain_and_indexer(request)
-        return 201, OrdersService(session, chain, indexer).add_shipment(caller, order_id, body)
-
-    return idempotent(
+    return once(
+        request,
         session,
-        org_id=caller.org_id,
-        key=idempotency_key,
-        method="POST",
-        path=request.url.path,
-        body=body,
-        run=run,
+        caller.org_id,
+        idempotency_key,
+        body,
+        201,
+        lambda: _service(session, request).add_shipment(caller, order_id, body),
     )
 
 
@@ -134,16 +124,12 @@ def goods_receipt(
 ) -> JSONResponse:
     """The buyer posts a goods receipt (partial deliveries: post several)."""
 
-    def run() -> tuple[int, OrderOut]:
-        chain, indexer = chain_and_indexer(request)
-        return 201, OrdersService(session, chain, indexer).add_goods_receipt(caller, order_id, body)
-
-    return idempotent(
+    return once(
+        request,
         session,
-        org_id=caller.org_id,
-        key=idempotency_key,
-        method="POST",
-        path=request.url.path,
-        body=body,
-        run=run,
+        caller.org_id,
+        idempotency_key,
+        body,
+        201,
+        lambda: _service(session, request).add_goods_receipt(caller, order_id, body),
     )

@@ -14,6 +14,7 @@ from api.orders.models import OrderRow
 from api.orders.schemas import DocumentOut, EventOut, GoodsReceiptIn, OrderOut, PurchaseOrderIn, ShipmentIn
 from api.participants.schemas import TxOut
 from api.runtime import signing_key
+from api.service_base import ChainService
 from api.trade.documents import (
     PurchaseOrder,
     from_canonical,
@@ -22,11 +23,9 @@ from api.trade.documents import (
     parse_purchase_order_csv,
     parse_shipment,
 )
-from chain.client import Chain
 from chain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from chain.ids import from_hex32, to_hex32
 from chain.index_models import ChainEventRow
-from chain.indexer import Indexer
 from chain.sender import Receipt
 from chain.trade_contracts import DocumentType
 
@@ -69,12 +68,7 @@ def timeline(session: Session, *needles: str) -> list[EventOut]:
     ]
 
 
-class OrdersService:
-    def __init__(self, session: Session, chain: Chain | None = None, indexer: Indexer | None = None) -> None:
-        self.session = session
-        self.chain = chain
-        self.indexer = indexer
-
+class OrdersService(ChainService):
     # --- reads --------------------------------------------------------------------------------
 
     def visible(self, caller: Caller, order_id: str) -> OrderRow:
@@ -147,11 +141,6 @@ class OrdersService:
         return list(self.session.exec(query.order_by(col(OrderRow.registered_block))).all())
 
     # --- writes -------------------------------------------------------------------------------
-
-    def _wired(self) -> tuple[Chain, Indexer]:
-        if self.chain is None or self.indexer is None:
-            raise RuntimeError("OrdersService needs a chain and an indexer to write")
-        return self.chain, self.indexer
 
     def upload(
         self,

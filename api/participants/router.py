@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
@@ -13,7 +11,7 @@ from api.auth.models import ApiKey
 from api.auth.schemas import ApiKeyOut
 from api.auth.service import Caller
 from api.db import SessionDep
-from api.idempotency import idempotent
+from api.idempotency import IdempotencyKey, once
 from api.participants.models import Organisation
 from api.participants.schemas import (
     OrganisationCreate,
@@ -77,11 +75,11 @@ def register(
     caller: OperatorDep,
     session: SessionDep,
     request: Request,
-    idempotency_key: Annotated[str | None, Header()] = None,
+    idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Register an organisation on chain (operator only); returns its first API key once."""
 
-    def run() -> tuple[int, OrganisationCreated]:
+    def run() -> OrganisationCreated:
         chain, indexer = chain_and_indexer(request)
         svc = ParticipantsService(session, chain, indexer)
         org, api_key, tx = svc.register(
@@ -92,7 +90,29 @@ def register(
             api_key=api_key,
             tx=TxOut(tx_hash=tx.tx_hash, block_number=tx.block_number),
         )
-        return 201, created
+        return created
+
+    return once(request, session, caller.org_id, idempotency_key, body, 201, run)
+
+
+@router.post("/organisations/{org_id}/suspend", response_model=OrganisationSuspended)
+def suspend(
+    org_id: str,
+    caller: OperatorDep,
+    session: SessionDep,
+    request: Request,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Suspend an organisation (circuit breaker): none of its accounts can write any more."""
+
+    def run() -> tuple[int, OrganisationSuspended]:
+        chain, indexer = chain_and_indexer(request)
+        svc = ParticipantsService(session, chain, indexer)
+        org, tx = svc.suspend(org_id)
+        return 200, OrganisationSuspended(
+            organisation=OrganisationOut.of(org, svc.accounts(org.org_id)),
+            tx=TxOut(tx_hash=tx.tx_hash, block_number=tx.block_number),
+        )
 
     return idempotent(
         session,
@@ -100,18 +120,6 @@ def register(
         key=idempotency_key,
         method="POST",
         path=request.url.path,
-        body=body,
+        body=None,
         run=run,
-    )
-
-
-@router.post("/organisations/{org_id}/suspend", response_model=OrganisationSuspended)
-def suspend(org_id: str, caller: OperatorDep, session: SessionDep, request: Request) -> OrganisationSuspended:
-    """Suspend an organisation (circuit breaker): none of its accounts can write any more."""
-    chain, indexer = chain_and_indexer(request)
-    svc = ParticipantsService(session, chain, indexer)
-    org, tx = svc.suspend(org_id)
-    return OrganisationSuspended(
-        organisation=OrganisationOut.of(org, svc.accounts(org.org_id)),
-        tx=TxOut(tx_hash=tx.tx_hash, block_number=tx.block_number),
     )

@@ -10,14 +10,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
 from api.auth.service import create_api_key
 from api.participants.models import Organisation, OrganisationAccount, OrganisationLegalId
-from chain.client import OPERATOR, Chain, org_key_name
+from api.service_base import ChainService
+from chain.client import OPERATOR, org_key_name
 from chain.errors import Conflict, InvalidInput, NotFound
 from chain.ids import commitment, from_hex32, new_salt, org_id, to_hex32
-from chain.indexer import Indexer
 from chain.node import fund_if_embedded
 from chain.policy import OrgRole
 from chain.sender import Receipt
@@ -44,12 +44,7 @@ def normalise_org_id(value: str) -> str:
     return value.lower()
 
 
-class ParticipantsService:
-    def __init__(self, session: Session, chain: Chain | None = None, indexer: Indexer | None = None) -> None:
-        self.session = session
-        self.chain = chain
-        self.indexer = indexer
-
+class ParticipantsService(ChainService):
     # --- reads -----------------------------------------------------------------------------
 
     def get(self, org: str) -> Organisation:
@@ -78,11 +73,6 @@ class ParticipantsService:
         return self.session.get(OrganisationLegalId, org)
 
     # --- writes ----------------------------------------------------------------------------
-
-    def _wired(self) -> tuple[Chain, Indexer]:
-        if self.chain is None or self.indexer is None:
-            raise RuntimeError("ParticipantsService needs a chain and an indexer to write")
-        return self.chain, self.indexer
 
     def register(
         self, *, handle: str, name: str, role: str, legal_id: str

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth.deps import CallerDep, WriterDep
 from api.db import SessionDep
-from api.idempotency import IdempotencyKey, idempotent
+from api.idempotency import IdempotencyKey, once
 from api.receivables.models import MatchingTolerance
 from api.receivables.schemas import ConfirmIn, InvoiceIn, ReceivableOut, SplitIn, SplitOut, TransferIn
 from api.receivables.service import ReceivablesService
@@ -37,14 +37,14 @@ def invoice(
 
     Refused with 409 when the same invoice — by number, or by content under another number — is a receivable
     already; the error names it (`existing`)."""
-    return idempotent(
+    return once(
+        request,
         session,
-        org_id=caller.org_id,
-        key=idempotency_key,
-        method="POST",
-        path=request.url.path,
-        body=body,
-        run=lambda: (201, _service(session, request).issue(caller, body)),
+        caller.org_id,
+        idempotency_key,
+        body,
+        201,
+        lambda: _service(session, request).issue(caller, body),
     )
 
 
@@ -72,17 +72,14 @@ def confirm(
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """The debtor confirms the receivable (確權); a discrepant one only with `waive_discrepancies`."""
-    return idempotent(
+    return once(
+        request,
         session,
-        org_id=caller.org_id,
-        key=idempotency_key,
-        method="POST",
-        path=request.url.path,
-        body=body,
-        run=lambda: (
-            200,
-            _service(session, request).confirm(caller, receivable_id, waive=body.waive_discrepancies),
-        ),
+        caller.org_id,
+        idempotency_key,
+        body,
+        200,
+        lambda: _service(session, request).confirm(caller, receivable_id, waive=body.waive_discrepancies),
     )
 
 
@@ -96,14 +93,14 @@ def split(
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """The holder splits a confirmed receivable; the parts must add up to its outstanding value."""
-    return idempotent(
+    return once(
+        request,
         session,
-        org_id=caller.org_id,
-        key=idempotency_key,
-        method="POST",
-        path=request.url.path,
-        body=body,
-        run=lambda: (201, _service(session, request).split(caller, receivable_id, body.amounts_minor)),
+        caller.org_id,
+        idempotency_key,
+        body,
+        201,
+        lambda: _service(session, request).split(caller, receivable_id, body.amounts_minor),
     )
 
 
@@ -117,14 +114,14 @@ def transfer(
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """The holder passes a confirmed receivable on, e.g. to its own supplier (tier 2)."""
-    return idempotent(
+    return once(
+        request,
         session,
-        org_id=caller.org_id,
-        key=idempotency_key,
-        method="POST",
-        path=request.url.path,
-        body=body,
-        run=lambda: (200, _service(session, request).transfer(caller, receivable_id, body.to)),
+        caller.org_id,
+        idempotency_key,
+        body,
+        200,
+        lambda: _service(session, request).transfer(caller, receivable_id, body.to),
     )
 
 

@@ -10,7 +10,7 @@ import json
 from datetime import UTC, datetime, time
 from decimal import Decimal
 
-from sqlmodel import Session, col, or_, select
+from sqlmodel import col, or_, select
 
 from api.auth.service import Caller
 from api.documents.models import StoredDocument
@@ -24,6 +24,7 @@ from api.participants.schemas import TxOut
 from api.receivables.models import MatchingTolerance, ReceivableRow
 from api.receivables.schemas import DiscrepancyOut, InvoiceIn, MatchOut, ReceivableOut, SplitOut
 from api.runtime import signing_key
+from api.service_base import ChainService
 from api.trade.documents import (
     GoodsReceipt,
     Invoice,
@@ -36,7 +37,6 @@ from api.trade.matching import MatchResult, Tolerance, match
 from chain.client import OPERATOR, Chain
 from chain.errors import ChainRevert, Conflict, Forbidden, InvalidInput, NotFound
 from chain.ids import from_hex32, number_hash
-from chain.indexer import Indexer
 from chain.sender import Receipt
 from chain.trade_contracts import DocumentType, MatchStatus
 
@@ -55,12 +55,7 @@ def tx_out(receipt: Receipt | None) -> TxOut | None:
     return TxOut(tx_hash=receipt.tx_hash, block_number=receipt.block_number) if receipt else None
 
 
-class ReceivablesService:
-    def __init__(self, session: Session, chain: Chain | None = None, indexer: Indexer | None = None) -> None:
-        self.session = session
-        self.chain = chain
-        self.indexer = indexer
-
+class ReceivablesService(ChainService):
     # --- reads --------------------------------------------------------------------------------
 
     def visible(self, caller: Caller, receivable_id: str) -> ReceivableRow:
@@ -189,17 +184,6 @@ class ReceivablesService:
         return Tolerance(Decimal(row.price_pct), Decimal(row.qty_pct), row.amount_abs)
 
     # --- writes -------------------------------------------------------------------------------
-
-    def _wired(self) -> tuple[Chain, Indexer]:
-        if self.chain is None or self.indexer is None:
-            raise RuntimeError("ReceivablesService needs a chain and an indexer to write")
-        return self.chain, self.indexer
-
-    def _settle(self, receipt: Receipt) -> None:
-        self.session.commit()
-        assert self.indexer is not None
-        self.indexer.sync(receipt.block_number)
-        self.session.expire_all()
 
     def issue(self, caller: Caller, body: InvoiceIn) -> ReceivableOut:
         """The supplier's invoice becomes a receivable; it is matched and the result attested at once."""

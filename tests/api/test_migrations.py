@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 from sqlmodel import SQLModel
 
 import api.models  # noqa: F401 - every table on the metadata
-from api.db import migrate
+from api.db import alembic_config, migrate
 
 
 def test_migrated_schema_matches_the_models(db_engine: Engine) -> None:
