@@ -16,7 +16,9 @@ from api.participants.schemas import TxOut
 from api.runtime import signing_key
 from api.service_base import ChainService
 from api.trade.documents import (
+    GoodsReceipt,
     PurchaseOrder,
+    Shipment,
     from_canonical,
     parse_goods_receipt,
     parse_purchase_order,
@@ -207,24 +209,7 @@ class OrdersService(ChainService):
                 "consignee": row.buyer,
             }
         )
-        self._check_lines(row, [line.po_line_no for line in shipment.lines])
-        key = signing_key(chain, caller.org_id)
-        doc = anchor_document(
-            self.session,
-            chain,
-            key,
-            caller.org_id,
-            DocumentType.SHIPMENT,
-            body.bl_number,
-            shipment,
-            po_number=number,
-            buyer=row.buyer,
-            refs=[row.document_id],
-        )
-        receipt = chain.orders(key).record_shipment(from_hex32(row.order_id), from_hex32(doc.doc_id))
-        self.session.commit()
-        indexer.sync(receipt.block_number)
-        return self.out(self._get(order_id), caller, receipt)
+        return self._record_delivery(caller, row, DocumentType.SHIPMENT, body.bl_number, shipment)
 
     def add_goods_receipt(self, caller: Caller, order_id: str, body: GoodsReceiptIn) -> OrderOut:
         chain, indexer = self._wired()
@@ -240,24 +225,36 @@ class OrdersService(ChainService):
                 "supplier": row.supplier,
             }
         )
-        self._check_lines(row, [line.po_line_no for line in receipt_doc.lines])
+        return self._record_delivery(
+            caller, row, DocumentType.GOODS_RECEIPT, body.receipt_number, receipt_doc
+        )
+
+    def _record_delivery(
+        self, caller: Caller, row: OrderRow, doc_type: DocumentType, number: str, doc: GoodsReceipt | Shipment
+    ) -> OrderOut:
+        """Anchor a shipment or goods receipt (citing the PO) and record it on the order."""
+        chain, indexer = self._wired()
+        self._check_lines(row, [line.po_line_no for line in doc.lines])
         key = signing_key(chain, caller.org_id)
-        doc = anchor_document(
+        anchored = anchor_document(
             self.session,
             chain,
             key,
             caller.org_id,
-            DocumentType.GOODS_RECEIPT,
-            body.receipt_number,
-            receipt_doc,
-            po_number=number,
+            doc_type,
+            number,
+            doc,
+            po_number=self.po_number(row),
             buyer=row.buyer,
             refs=[row.document_id],
         )
-        receipt = chain.orders(key).record_receipt(from_hex32(row.order_id), from_hex32(doc.doc_id))
+        orders, ids = chain.orders(key), (from_hex32(row.order_id), from_hex32(anchored.doc_id))
+        receipt = (
+            orders.record_shipment(*ids) if doc_type is DocumentType.SHIPMENT else orders.record_receipt(*ids)
+        )
         self.session.commit()
         indexer.sync(receipt.block_number)
-        return self.out(self._get(order_id), caller, receipt)
+        return self.out(self._get(row.order_id), caller, receipt)
 
     def _get(self, order_id: str) -> OrderRow:
         row = self.session.get(OrderRow, order_id.lower())

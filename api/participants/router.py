@@ -105,21 +105,13 @@ def suspend(
 ) -> JSONResponse:
     """Suspend an organisation (circuit breaker): none of its accounts can write any more."""
 
-    def run() -> tuple[int, OrganisationSuspended]:
+    def run() -> OrganisationSuspended:
         chain, indexer = chain_and_indexer(request)
         svc = ParticipantsService(session, chain, indexer)
         org, tx = svc.suspend(org_id)
-        return 200, OrganisationSuspended(
+        return OrganisationSuspended(
             organisation=OrganisationOut.of(org, svc.accounts(org.org_id)),
             tx=TxOut(tx_hash=tx.tx_hash, block_number=tx.block_number),
         )
 
-    return idempotent(
-        session,
-        org_id=caller.org_id,
-        key=idempotency_key,
-        method="POST",
-        path=request.url.path,
-        body=None,
-        run=run,
-    )
+    return once(request, session, caller.org_id, idempotency_key, None, 200, run)

@@ -136,3 +136,14 @@ def test_malformed_key_requests_are_422_and_create_nothing(
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["code"] in ("invalid_request", "invalid_scopes")
     assert len(client.get("/api/v1/api-keys", headers=tenants.headers("acme")).json()) == 1
+
+
+def test_a_key_records_when_it_was_last_used(client: TestClient, tenants: Tenants) -> None:
+    created = client.post("/api/v1/api-keys", json={"label": "erp"}, headers=tenants.headers("acme")).json()
+    assert created["key"]["last_used_at"] is None
+
+    client.get("/api/v1/me", headers={"X-API-Key": created["api_key"]})
+
+    listed = {k["id"]: k for k in client.get("/api/v1/api-keys", headers=tenants.headers("acme")).json()}
+    assert listed[created["key"]["id"]]["last_used_at"] is not None
+    assert listed[created["key"]["id"]]["last_used_at"].endswith("Z")

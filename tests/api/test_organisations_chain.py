@@ -130,3 +130,29 @@ def test_the_operator_cannot_suspend_itself(stack: Stack) -> None:
 
     assert (response.status_code, response.json()["code"]) == (403, "participant_cannot_suspend_self")
     assert response.json()["args"] == {"id": operator}
+
+
+def test_a_repeated_suspension_with_its_idempotency_key_is_replayed(stack: Stack) -> None:
+    org = stack.client.post("/api/v1/organisations", json=BODY, headers=stack.operator).json()["organisation"]
+    headers = {**stack.operator, "Idempotency-Key": "suspend-1"}
+    first = stack.client.post(f"/api/v1/organisations/{org['id']}/suspend", headers=headers)
+    block = stack.harness.chain.w3.eth.block_number
+
+    again = stack.client.post(f"/api/v1/organisations/{org['id']}/suspend", headers=headers)
+
+    assert first.status_code == again.status_code == 200
+    assert again.json() == first.json() and again.headers["Idempotent-Replayed"] == "true"
+    assert stack.harness.chain.w3.eth.block_number == block
+
+
+def test_healthz_and_metrics_report_the_chain_head_and_indexer_lag(stack: Stack) -> None:
+    head = stack.harness.chain.w3.eth.block_number
+
+    health = stack.client.get("/healthz")
+    metrics = stack.client.get("/metrics").text
+
+    assert health.status_code == 200
+    chain = health.json()["chain"]
+    assert (chain["head_block"], chain["indexed_block"], chain["lag"]) == (head, head, 0)
+    assert f"tradeledger_chain_head_block {float(head)}" in metrics
+    assert f"tradeledger_indexed_block {float(head)}" in metrics
