@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from api.participants.schemas import TxOut, UtcDatetime
+from api.participants.schemas import TxOut
 
 
 class _Body(BaseModel):
@@ -51,13 +51,13 @@ class ShipmentIn(_Body):
     bl_number: str = Field(min_length=1, max_length=64)
     port_of_loading: str
     port_of_discharge: str
-    shipped_on_board_at: UtcDatetime
+    shipped_on_board_at: AwareDatetime = Field(description="ISO 8601 with a timezone")
     lines: list[DeliveryLineIn] = Field(min_length=1, max_length=1000)
 
 
 class GoodsReceiptIn(_Body):
     receipt_number: str = Field(min_length=1, max_length=64)
-    received_at: UtcDatetime
+    received_at: AwareDatetime = Field(description="ISO 8601 with a timezone")
     lines: list[DeliveryLineIn] = Field(min_length=1, max_length=1000)
 
 

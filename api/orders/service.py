@@ -12,6 +12,7 @@ from api.documents.models import StoredDocument
 from api.documents.service import anchor_document
 from api.orders.models import OrderRow
 from api.orders.schemas import DocumentOut, EventOut, GoodsReceiptIn, OrderOut, PurchaseOrderIn, ShipmentIn
+from api.participants.models import Organisation
 from api.participants.schemas import TxOut
 from api.runtime import signing_key
 from api.service_base import ChainService
@@ -175,6 +176,11 @@ class OrdersService(ChainService):
             is not None
         ):
             raise Conflict(f"purchase order {po.po_number} is uploaded already", code="order_exists")
+        supplier_org = self.session.get(Organisation, po.supplier)
+        if supplier_org is None or supplier_org.role != "supplier" or supplier_org.status != "active":
+            raise InvalidInput(
+                f"{po.supplier} is not an active supplier of the consortium", code="invalid_supplier"
+            )
         key = signing_key(chain, caller.org_id)
         doc = anchor_document(
             self.session,
@@ -234,6 +240,8 @@ class OrdersService(ChainService):
     ) -> OrderOut:
         """Anchor a shipment or goods receipt (citing the PO) and record it on the order."""
         chain, indexer = self._wired()
+        if row.status != "open":
+            raise Conflict(f"purchase order {self.po_number(row)} is {row.status}", code="order_not_open")
         self._check_lines(row, [line.po_line_no for line in doc.lines])
         key = signing_key(chain, caller.org_id)
         anchored = anchor_document(
