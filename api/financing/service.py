@@ -14,7 +14,7 @@ from api.runtime import signing_key
 from api.service_base import ChainService
 from chain.client import Chain
 from chain.currencies import currency_code
-from chain.errors import Forbidden, InvalidInput, NotFound
+from chain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from chain.ids import from_hex32
 from chain.sender import Receipt
 
@@ -96,7 +96,6 @@ class FinancingService(ChainService):
         if caller.role != "financier":
             raise Forbidden("only financiers make offers", code="role_required")
         key = signing_key(chain, caller.org_id)
-        self._allow_financing(chain, key, body.advance_minor)
         receipt = chain.financing(key).offer(
             from_hex32(row.financing_id),
             body.advance_minor,
@@ -104,6 +103,7 @@ class FinancingService(ChainService):
             body.tenor_days,
             recourse=body.recourse,
         )
+        self._allow_financing(chain, key, body.advance_minor)  # the cash leg, should the holder accept
         self._settle(receipt)
         return self.out(self._get(row.financing_id), caller, receipt)
 
@@ -134,6 +134,15 @@ class FinancingService(ChainService):
         if caller.org_id != row.debtor:
             raise Forbidden("only the debtor repays a receivable", code="not_debtor")
         key = signing_key(chain, caller.org_id)
+        on_chain = chain.receivables().receivable(int(row.receivable_id, 16))
+        outstanding = on_chain.face_value - on_chain.repaid
+        if amount > outstanding:  # refused before the allowance is touched: a refusal writes nothing
+            raise Conflict(
+                f"{amount} is more than the {outstanding} outstanding on receivable {row.receivable_id}",
+                code="receivable_over_repaid",
+                amount=amount,
+                outstanding=outstanding,
+            )
         self._allow_financing(chain, key, amount)
         receipt = chain.financing(key).repay(int(row.receivable_id, 16), amount)
         self._settle(receipt)

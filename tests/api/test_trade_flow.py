@@ -311,3 +311,22 @@ def test_overdue_and_recourse_are_recorded(stack: TradeStack) -> None:
     assert claimed["status"] == "recourse_claimed"
     events = [e["event"] for e in s.get("bank", f"/receivables/{rid}")["timeline"]]
     assert "ReceivableOverdue" in events
+
+
+def test_over_repayment_is_refused_before_anything_is_written(stack: TradeStack) -> None:
+    s = stack
+    s.post("bank", "/cash/deposits", {"to": s.ids["buyer"], "amount_minor": 50_000_000}, expect=201)
+    rid = s.post("supplier", "/invoices", invoice_body(delivered_order(s)), expect=201)["id"]
+    s.post("buyer", f"/receivables/{rid}/confirm", {}, expect=200)
+    block = s.harness.chain.w3.eth.block_number
+
+    refused = s.post("buyer", f"/receivables/{rid}/repayments", {"amount_minor": PO_TOTAL + 1}, expect=409)
+    stranger = s.post("supplier", f"/receivables/{rid}/repayments", {"amount_minor": 1}, expect=403)
+
+    assert (refused["code"], refused["outstanding"], stranger["code"]) == (
+        "receivable_over_repaid",
+        PO_TOTAL,
+        "not_debtor",
+    )
+    assert s.harness.chain.w3.eth.block_number == block
+    assert s.get("buyer", f"/receivables/{rid}")["repaid_minor"] == 0
