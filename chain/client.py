@@ -9,6 +9,7 @@ from web3 import HTTPProvider, Web3
 
 from chain.compiler import Artifact, build_dir, load_artifacts
 from chain.config import NetworkSettings
+from chain.carbon_contracts import CarbonLedgerContract, DeviceRegistryContract
 from chain.contracts import BoundContract, DualControlContract, ParticipantsContract
 from chain.errors import ChainError, ConfigurationError
 from chain.events import EventDecoder
@@ -40,6 +41,8 @@ WRAPPERS: dict[str, type[BoundContract]] = {
     "Receivables": ReceivablesContract,
     "SettlementToken": SettlementTokenContract,
     "Financing": FinancingContract,
+    "DeviceRegistry": DeviceRegistryContract,
+    "CarbonLedger": CarbonLedgerContract,
 }
 
 
@@ -144,6 +147,12 @@ class Chain:
 
     def financing(self, as_key: str | None = None) -> FinancingContract:
         return self.contract("Financing", as_key, FinancingContract)
+
+    def devices(self, as_key: str | None = None) -> DeviceRegistryContract:
+        return self.contract("DeviceRegistry", as_key, DeviceRegistryContract)
+
+    def carbon(self, as_key: str | None = None) -> CarbonLedgerContract:
+        return self.contract("CarbonLedger", as_key, CarbonLedgerContract)
 
     def access_manager(self, as_key: str | None = None) -> BoundContract:
         return self.contract("AccessManager", as_key, BoundContract)

@@ -157,6 +157,8 @@ def deploy(
         [manager, participants, "Tokenized USD deposit", "USDd", b"USD", currency_exponent("USD")],
     )
     financing = d.proxy("Financing", [manager, participants, receivables, token, review_threshold])
+    devices = d.proxy("DeviceRegistry", [manager, participants])
+    carbon = d.proxy("CarbonLedger", [manager, participants])
     addresses = {
         "AccessManager": manager,
         "Participants": participants,
@@ -166,6 +168,8 @@ def deploy(
         "Receivables": receivables,
         "SettlementToken": token,
         "Financing": financing,
+        "DeviceRegistry": devices,
+        "CarbonLedger": carbon,
     }
 
     am = BoundContract(

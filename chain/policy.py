@@ -133,6 +133,17 @@ POLICY: dict[str, dict[str, Role]] = {
         "setReviewThreshold": Role.ADMIN,
         "upgradeToAndCall": Role.ADMIN,
     },
+    "DeviceRegistry": {
+        "registerDevice": Role.PUBLIC,  # any active member registers its own devices
+        "rotateKey": Role.PUBLIC,  # the device's owner (checked by the contract)
+        "rebind": Role.PUBLIC,
+        "revokeDevice": Role.PUBLIC,
+        "upgradeToAndCall": Role.ADMIN,
+    },
+    "CarbonLedger": {
+        "anchorReadings": Role.IOT_ORACLE,
+        "upgradeToAndCall": Role.ADMIN,
+    },
 }
 
 # Platform contracts that hold SYSTEM (they call SYSTEM functions of other contracts).

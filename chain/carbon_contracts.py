@@ -1,0 +1,70 @@
+"""Typed wrappers of the carbon contracts: devices and anchored reading batches."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import Any
+
+from chain.contracts import BoundContract
+from chain.sender import Receipt
+
+
+class DeviceKind(IntEnum):
+    NONE = 0
+    ELECTRICITY_METER = 1
+    GAS_METER = 2
+    DIESEL_METER = 3
+    REEFER_CONTAINER = 4
+    TRUCK = 5
+    OTHER = 6
+
+
+DEVICE_STATUS = {0: "none", 1: "active", 2: "revoked"}
+
+
+@dataclass(frozen=True)
+class DeviceView:
+    id: bytes
+    owner: bytes
+    kind: DeviceKind
+    status: str
+    generation: int
+    registered_at: int
+    signer: str
+    binding: bytes
+
+
+class DeviceRegistryContract(BoundContract):
+    def register_device(self, device: bytes, kind: DeviceKind, binding: bytes, signer: str) -> Receipt:
+        return self.transact("registerDevice", device, int(kind), binding, signer)
+
+    def rotate_key(self, device: bytes, signer: str) -> Receipt:
+        return self.transact("rotateKey", device, signer)
+
+    def revoke_device(self, device: bytes) -> Receipt:
+        return self.transact("revokeDevice", device)
+
+    def device(self, device: bytes) -> DeviceView:
+        d = list(self.call("device", device))
+        return DeviceView(
+            id=device,
+            owner=bytes(d[0]),
+            kind=DeviceKind(d[1]),
+            status=DEVICE_STATUS[d[2]],
+            generation=int(d[3]),
+            registered_at=int(d[4]),
+            signer=str(d[5]),
+            binding=bytes(d[6]),
+        )
+
+    def is_valid_signer(self, device: bytes, signer: str, timestamp: int) -> bool:
+        return bool(self.call("isValidSigner", device, signer, timestamp))
+
+
+class CarbonLedgerContract(BoundContract):
+    def anchor_readings(self, root: bytes, count: int, period_start: int, period_end: int) -> Receipt:
+        return self.transact("anchorReadings", root, count, period_start, period_end)
+
+    def verify_reading(self, root: bytes, proof: list[bytes], reading: tuple[Any, ...]) -> bool:
+        return bool(self.call("verifyReading", root, proof, *reading))

@@ -1,0 +1,96 @@
+"""Devices and anchored reading batches on a real anvil; proofs verify with OpenZeppelin MerkleProof."""
+
+from __future__ import annotations
+
+import pytest
+
+from chain.carbon_contracts import DeviceKind
+from chain.merkle import StandardMerkleTree
+from chain.policy import OrgRole
+from tests.chain.test_trade import _rejects
+from tests.chain.trade_factories import Party, make_party
+from tests.conftest import ChainHarness
+
+pytestmark = pytest.mark.chain
+
+READING_TYPES = ("bytes32", "uint64", "uint64", "string", "int256", "string", "bytes32")
+FACTORY = b"\xfa" * 32
+
+
+def _device(h: ChainHarness, owner: Party, serial: str) -> tuple[bytes, str]:
+    signer = h.new_key(f"device-{serial.lower()}")
+    device = serial.encode().ljust(32, b"\0")
+    h.chain.devices(owner.key).register_device(device, DeviceKind.ELECTRICITY_METER, FACTORY, signer)
+    return device, signer
+
+
+def test_devices_rotate_keys_and_revocation_ends_them(harness: ChainHarness) -> None:
+    owner = make_party(harness, "plant", OrgRole.SUPPLIER)
+    device, first = _device(harness, owner, "M-1")
+    registry = harness.chain.devices(owner.key)
+    before_rotation = int(harness.chain.w3.eth.get_block("latest")["timestamp"])
+    harness.increase_time(60)
+    second = harness.new_key("device-m-1-gen1")
+
+    registry.rotate_key(device, second)
+    rotated_at = int(harness.chain.w3.eth.get_block("latest")["timestamp"])
+
+    view = harness.chain.devices()
+    assert (view.device(device).signer, view.device(device).generation) == (second, 1)
+    assert view.is_valid_signer(device, first, before_rotation)  # an old reading stays valid …
+    assert not view.is_valid_signer(device, first, rotated_at)  # … a new one by the old key does not
+    assert view.is_valid_signer(device, second, rotated_at)
+    registry.revoke_device(device)
+    assert not view.is_valid_signer(device, second, rotated_at + 1)
+    _rejects(lambda: registry.rotate_key(device, harness.new_key("device-m-1-gen2")), "DeviceIsRevoked")
+
+
+def test_device_management_is_for_its_owner_and_keys_are_unique(harness: ChainHarness) -> None:
+    owner = make_party(harness, "plant-a", OrgRole.SUPPLIER)
+    other = make_party(harness, "plant-b", OrgRole.SUPPLIER)
+    device, signer = _device(harness, owner, "M-2")
+
+    _rejects(lambda: harness.chain.devices(other.key).revoke_device(device), "DeviceNotOwner")
+    _rejects(
+        lambda: harness.chain.devices(other.key).register_device(
+            b"\x07" * 32, DeviceKind.TRUCK, FACTORY, signer
+        ),
+        "DeviceSignerTaken",
+        device="0x" + device.hex(),
+    )
+    _rejects(
+        lambda: harness.chain.devices(owner.key).register_device(device, DeviceKind.TRUCK, FACTORY, signer),
+        "DeviceAlreadyRegistered",
+    )
+    assert harness.chain.devices().device(device).status == "active"
+
+
+def test_anchored_readings_verify_on_chain_with_their_proofs(harness: ChainHarness) -> None:
+    oracle = make_party(harness, "iot-oracle", OrgRole.IOT_ORACLE)
+    readings = [
+        (b"\x01" * 32, seq, 1_790_000_000 + seq, "electricity_kwh", 1_000 + seq, "kWh", FACTORY)
+        for seq in range(13)
+    ]
+    tree = StandardMerkleTree.of(readings, READING_TYPES)
+
+    harness.chain.carbon(oracle.key).anchor_readings(
+        tree.root, len(readings), readings[0][2], readings[-1][2]
+    )
+
+    carbon = harness.chain.carbon()
+    assert all(carbon.verify_reading(tree.root, tree.proof(i), r) for i, r in enumerate(readings))
+    forged = (*readings[4][:4], 999_999, *readings[4][5:])
+    assert not carbon.verify_reading(tree.root, tree.proof(4), forged)
+    _rejects(
+        lambda: harness.chain.carbon(oracle.key).anchor_readings(tree.root, 13, 0, 1),
+        "CarbonBatchAlreadyAnchored",
+    )
+
+
+def test_only_iot_oracles_anchor(harness: ChainHarness) -> None:
+    supplier = make_party(harness, "not-an-oracle", OrgRole.SUPPLIER)
+
+    _rejects(
+        lambda: harness.chain.carbon(supplier.key).anchor_readings(b"\x09" * 32, 1, 0, 0),
+        "AccessManagedUnauthorized",
+    )
