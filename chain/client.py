@@ -7,9 +7,9 @@ from typing import Any, TypeVar
 
 from web3 import HTTPProvider, Web3
 
+from chain.carbon_contracts import CarbonLedgerContract, DeviceRegistryContract
 from chain.compiler import Artifact, build_dir, load_artifacts
 from chain.config import NetworkSettings
-from chain.carbon_contracts import CarbonLedgerContract, DeviceRegistryContract
 from chain.contracts import BoundContract, DualControlContract, ParticipantsContract
 from chain.errors import ChainError, ConfigurationError
 from chain.events import EventDecoder
