@@ -1,6 +1,7 @@
 """Every table of the API, imported in one place for Alembic and tests."""
 
 from api.auth.models import ApiKey
+from api.carbon.models import IngestCounter, ReadingBatchRow, ReadingRow
 from api.documents.models import StoredDocument
 from api.financing.models import FinancingRow, OfferRow
 from api.idempotency import IdempotencyRecord
@@ -16,9 +17,12 @@ __all__ = [
     "IdempotencyRecord",
     "FinancingRow",
     "IndexerCheckpoint",
+    "IngestCounter",
     "MatchingTolerance",
     "OfferRow",
     "OrderRow",
+    "ReadingBatchRow",
+    "ReadingRow",
     "ReceivableRow",
     "StoredDocument",
     "Organisation",

@@ -145,3 +145,14 @@ def db_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine
         with engine.begin() as connection:
             connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def mqtt_url() -> str:
+    """The MQTT broker for broker tests (Mosquitto in CI); skipped when unset, except in CI."""
+    url = os.environ.get("TRADELEDGER_TEST_MQTT_URL")
+    if not url:
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI=true but TRADELEDGER_TEST_MQTT_URL is unset; run the suite through .ci/run")
+        pytest.skip("set TRADELEDGER_TEST_MQTT_URL=mqtt://127.0.0.1:1883 to run the broker tests")
+    return url

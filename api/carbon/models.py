@@ -1,0 +1,54 @@
+"""Sensor readings as the IoT oracle accepted them, their batches and proofs, and rejection counters.
+
+Written by ``oracles/iot`` (which persists a reading before acknowledging it) and read by the API.
+These rows are the off-chain half of each anchored batch: a re-index keeps them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Column, DateTime, Numeric, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class ReadingRow(SQLModel, table=True):
+    __tablename__ = "iot_readings"
+    __table_args__ = (UniqueConstraint("device_id", "sequence", name="uq_iot_readings_device_sequence"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    device_id: str = Field(max_length=66, index=True)
+    owner: str = Field(max_length=66, index=True)
+    sequence: int = Field(sa_column=Column(Numeric(20, 0), nullable=False))
+    timestamp: int = Field(sa_column=Column(BigInteger, nullable=False))
+    metric: str = Field(max_length=64)
+    value_milli: int = Field(sa_column=Column(Numeric(78, 0), nullable=False))
+    unit: str = Field(max_length=16)
+    binding: str = Field(max_length=66, index=True)
+    signer: str = Field(max_length=42)
+    signature: str = Field(max_length=132)
+    received_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    batch_root: str | None = Field(default=None, max_length=66, index=True)
+    proof: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # JSON list of 0x-hex
+
+
+class ReadingBatchRow(SQLModel, table=True):
+    __tablename__ = "iot_batches"
+
+    root: str = Field(primary_key=True, max_length=66)
+    count: int
+    period_start: int = Field(sa_column=Column(BigInteger, nullable=False))
+    period_end: int = Field(sa_column=Column(BigInteger, nullable=False))
+    status: str = Field(max_length=16)  # pending | anchored
+    tx_hash: str | None = Field(default=None, max_length=66)
+    block_number: int | None = None
+    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class IngestCounter(SQLModel, table=True):
+    """How many readings were rejected per reason (and sequence gaps seen), across restarts."""
+
+    __tablename__ = "iot_counters"
+
+    name: str = Field(primary_key=True, max_length=48)  # "rejected:<reason>" | "accepted" | "gap"
+    count: int = Field(sa_column=Column(BigInteger, nullable=False))
