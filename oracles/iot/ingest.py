@@ -2,7 +2,8 @@
 
 Checks, in order: size and JSON shape, signature (fast EIP-712 recovery), topic, clock skew,
 plausible range (the local checks first), device known and the signing key valid at the reading's
-time (from DeviceRegistry, cached), binding, sequence (replays rejected, gaps counted). Every rejection is counted by reason.
+time (from DeviceRegistry, cached), binding, sequence (replays rejected, gaps counted).
+Every rejection is counted by reason.
 A message the broker delivers twice (same device, sequence and signature) is accepted once.
 """
 

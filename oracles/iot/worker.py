@@ -46,12 +46,18 @@ class OracleConfig:
 
 class IotOracle:
     def __init__(
-        self, config: OracleConfig, engine: Engine, chain: Chain, key: str, clock: Callable[[], float] = time.time
+        self,
+        config: OracleConfig,
+        engine: Engine,
+        chain: Chain,
+        key: str,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.config = config
         domain = Domain(chain.chain_id, chain.require_manifest().address("DeviceRegistry"))
+        devices = ChainDevices(chain.devices())
         self.ingestor = Ingestor(
-            engine, ReadingVerifier(domain), ChainDevices(chain.devices()), max_skew=config.max_skew, clock=clock
+            engine, ReadingVerifier(domain), devices, max_skew=config.max_skew, clock=clock
         )
         self.batcher = Batcher(
             engine, chain.carbon(key), max_size=config.batch_size, max_age=config.batch_age

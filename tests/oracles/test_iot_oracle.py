@@ -172,3 +172,99 @@ def test_readings_are_verified_persisted_anchored_and_provable(
     for row in rows:
         proof = [bytes.fromhex(p[2:]) for p in json.loads(row.proof or "[]")]
         assert carbon.verify_reading(bytes.fromhex(row.batch_root[2:]), proof, leaf_value(row))  # type: ignore[index]
+
+
+def test_kill_9_mid_stream_anchors_every_persisted_reading_exactly_once(
+    harness: ChainHarness, tmp_path: Path, mqtt_url: str
+) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from chain.config import project_root
+
+    h = harness
+    fleet = _fleet(h, 2)
+    oracle_org = make_party(h, "iot-oracle-crash", OrgRole.IOT_ORACLE)
+    database = tmp_path / "crash.db"
+    engine = make_engine(f"sqlite:///{database}")
+    migrate(engine)
+    tag = secrets.token_hex(4)
+    skew = int(abs(fleet.clock() - time.time())) + 300  # the test chain's clock runs ahead of the wall clock
+    env = {
+        **os.environ,
+        "TRADELEDGER_RPC_URL": h.node.url,
+        "TRADELEDGER_DATABASE_URL": f"sqlite:///{database}",
+        "TRADELEDGER_MQTT_URL": mqtt_url,
+        "TRADELEDGER_IOT_ORACLE_KEY": oracle_org.key,
+        "TRADELEDGER_IOT_CLIENT_ID": f"crash-{tag}",
+        "TRADELEDGER_IOT_GROUP": f"crash-{tag}",
+        "TRADELEDGER_IOT_BATCH_SIZE": "25",
+        "TRADELEDGER_IOT_BATCH_AGE": "0.3",
+        "TRADELEDGER_IOT_MAX_SKEW": str(skew),
+    }
+    log = tmp_path / "oracle.log"
+
+    def start() -> subprocess.Popen[bytes]:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "oracles.iot"],
+            cwd=project_root(),
+            env=env,
+            stdout=log.open("ab"),
+            stderr=subprocess.STDOUT,
+        )
+        _wait(lambda: log.read_text().count("subscribed to") > starts, 30)
+        return process
+
+    def stored() -> int:
+        with Session(engine) as session:
+            return len(session.exec(select(ReadingRow)).all())
+
+    starts = 0
+    oracle = start()
+    total = 300
+    messages = [
+        (readings_topic(fleet.owner.org, d), _signed(h, fleet, d, seq))
+        for seq in range(1, total // 2 + 1)
+        for d in fleet.devices
+    ]
+    publisher = threading.Thread(target=_publish, args=(mqtt_url, messages))
+    publisher.start()
+    _wait(lambda: stored() >= 60, 60)
+    oracle.send_signal(signal.SIGKILL)  # mid-stream, no goodbye
+    oracle.wait(10)
+    at_kill = stored()
+    publisher.join(60)
+    starts = 1
+    oracle = start()
+    try:
+
+        def settled() -> bool:
+            with Session(engine) as session:
+                loose = session.exec(select(ReadingRow).where(col(ReadingRow.batch_root).is_(None))).all()
+                pending = session.exec(
+                    select(ReadingBatchRow).where(ReadingBatchRow.status == "pending")
+                ).all()
+            return stored() == total and not loose and not pending
+
+        _wait(settled, 90)
+    finally:
+        oracle.send_signal(signal.SIGTERM)
+        oracle.wait(30)
+
+    with Session(engine) as session:
+        rows = session.exec(select(ReadingRow)).all()
+        batches = session.exec(select(ReadingBatchRow)).all()
+    assert 0 < at_kill < total
+    assert (
+        len({(r.device_id, int(r.sequence)) for r in rows}) == len(rows) == total
+    )  # nothing lost, nothing twice
+    assert sum(b.count for b in batches) == total
+    carbon = h.chain.carbon()
+    for batch in batches:
+        on_chain = carbon.call("batch", bytes.fromhex(batch.root[2:]))
+        assert on_chain[1] == batch.count  # anchored once, with its count
+    for row in rows[:: max(1, total // 30)]:
+        proof = [bytes.fromhex(p[2:]) for p in json.loads(row.proof or "[]")]
+        assert carbon.verify_reading(bytes.fromhex(row.batch_root[2:]), proof, leaf_value(row))  # type: ignore[index]
