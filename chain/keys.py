@@ -36,6 +36,10 @@ class KeyStore:
         self.scrypt_n = scrypt_n or int(os.environ.get("TRADELEDGER_KEYSTORE_SCRYPT_N", STRONG_SCRYPT_N))
         self._unlocked: dict[str, LocalAccount] = {}
 
+    def sibling(self, directory: Path) -> KeyStore:
+        """Another folder of keys under the same password and cost (e.g. device keys)."""
+        return KeyStore(directory, self._password, scrypt_n=self.scrypt_n)
+
     def path(self, name: str) -> Path:
         if not _NAME.match(name):
             raise ConfigurationError(f"invalid key name {name!r}: use lower-case letters, digits, . _ -")

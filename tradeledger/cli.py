@@ -25,10 +25,14 @@ governance_app = typer.Typer(
     "the delay.",
     no_args_is_help=True,
 )
+devices_app = typer.Typer(
+    help="IoT devices: provisioning on chain, key rotation, revocation.", no_args_is_help=True
+)
 keys_app = typer.Typer(help="Signing keys (encrypted keystores) and API keys.", no_args_is_help=True)
 app.add_typer(orgs_app, name="orgs")
 app.add_typer(keys_app, name="keys")
 app.add_typer(governance_app, name="governance")
+app.add_typer(devices_app, name="devices")
 console = Console()
 
 
@@ -234,6 +238,188 @@ def orgs_suspend(org_id: Annotated[str, typer.Argument(help="0x… organisation 
 
 
 Officer = Annotated[str, typer.Option(help="the officer's key name in the keystore")]
+OrgOption = Annotated[str, typer.Option("--org", help="owner organisation: handle (acme-motors) or 0x… id")]
+
+
+def _device_row(table: Table, view: object) -> None:
+    from chain.carbon_contracts import DeviceView
+
+    assert isinstance(view, DeviceView)
+    table.add_row(
+        "0x" + view.id.hex(), view.kind.name.lower(), view.status, str(view.generation), view.signer
+    )
+
+
+@devices_app.command("add")
+def devices_add(
+    serial: Annotated[str, typer.Argument(help="the device's serial number (fixes its id)")],
+    org: OrgOption,
+    kind: Annotated[
+        str, typer.Option(help="electricity_meter, gas_meter, diesel_meter, reefer_container, truck")
+    ],
+    binding: Annotated[
+        str, typer.Option(help="what it measures, e.g. facility:acme-plant-1 or shipment:BL-1")
+    ],
+) -> None:
+    """Register a device with a new encrypted signing key."""
+    from tradeledger.fleet import add_device
+    from tradeledger.runtime import open_stack
+
+    try:
+        result = add_device(open_stack(), org, kind, serial, binding)
+    except TradeLedgerError as exc:
+        _fail(exc)
+        return
+    verb = "registered" if result.created else "already registered:"
+    console.print(
+        f"{verb} 0x{result.view.id.hex()} ({result.view.kind.name.lower()}), key {result.view.signer}"
+    )
+
+
+@devices_app.command("rotate")
+def devices_rotate(device: Annotated[str, typer.Argument(help="0x… device id")]) -> None:
+    """Give a device a new key; readings signed by the old key after now are rejected."""
+    from tradeledger.fleet import rotate_device
+    from tradeledger.runtime import open_stack
+
+    try:
+        view = rotate_device(open_stack(), device)
+    except TradeLedgerError as exc:
+        _fail(exc)
+        return
+    console.print(f"rotated: generation {view.generation}, key {view.signer}")
+
+
+@devices_app.command("revoke")
+def devices_revoke(device: Annotated[str, typer.Argument(help="0x… device id")]) -> None:
+    """Revoke a device for good; none of its readings from now on are accepted."""
+    from tradeledger.fleet import revoke_device
+    from tradeledger.runtime import open_stack
+
+    try:
+        view = revoke_device(open_stack(), device)
+    except TradeLedgerError as exc:
+        _fail(exc)
+        return
+    console.print(f"[yellow]revoked[/] 0x{view.id.hex()}")
+
+
+@devices_app.command("list")
+def devices_list(
+    org: Annotated[str | None, typer.Option("--org", help="only this organisation's")] = None,
+) -> None:
+    """The registered devices (from the chain index)."""
+    from tradeledger.fleet import list_devices
+    from tradeledger.runtime import open_stack
+
+    try:
+        views = list_devices(open_stack(), org)
+    except TradeLedgerError as exc:
+        _fail(exc)
+        return
+    table = Table("device", "kind", "status", "key generation", "signing key")
+    for view in views:
+        _device_row(table, view)
+    console.print(table)
+
+
+@app.command()
+def oracle(
+    broker: Annotated[str, typer.Option(envvar="TRADELEDGER_MQTT_URL", help="mqtt:// or mqtts:// URL")] = (
+        "mqtt://127.0.0.1:1883"
+    ),
+    org: Annotated[
+        str, typer.Option(help="the IoT oracle organisation (handle or 0x… id)")
+    ] = "tradeledger-iot",
+    client_id: Annotated[str, typer.Option(help="stable per instance: names its persistent session")] = (
+        "tradeledger-iot-oracle-1"
+    ),
+    batch_size: Annotated[int, typer.Option(help="readings per anchored batch at most")] = 256,
+    batch_age: Annotated[float, typer.Option(help="seconds before a partial batch is anchored")] = 5.0,
+) -> None:
+    """Run an IoT oracle: verify readings from the broker, persist them, anchor their batches."""
+    import threading
+
+    from oracles.iot.worker import IotOracle, OracleConfig
+    from tradeledger.fleet import resolve_org, signing_key_of
+    from tradeledger.runtime import open_stack
+
+    try:
+        stack = open_stack()
+        key = signing_key_of(stack, resolve_org(org))
+        config = OracleConfig(
+            broker_url=broker, client_id=client_id, batch_size=batch_size, batch_age=batch_age
+        )
+        worker = IotOracle(config, stack.engine, stack.chain, key)
+    except TradeLedgerError as exc:
+        _fail(exc)
+        return
+    stop = threading.Event()
+    console.print(
+        f"IoT oracle consuming {broker}; Ctrl-C stops it (acknowledged readings are anchored first)"
+    )
+    try:
+        worker.run(stop)
+    except KeyboardInterrupt:
+        stop.set()
+    console.print("stopped")
+
+
+@app.command()
+def simulate(
+    devices: Annotated[int, typer.Option(help="how many demo devices to run (created if missing)")] = 5,
+    rate: Annotated[float, typer.Option(help="readings per second, in all")] = 10.0,
+    count: Annotated[int | None, typer.Option(help="stop after this many readings")] = None,
+    duration: Annotated[float | None, typer.Option(help="stop after this many seconds")] = None,
+    broker: Annotated[str, typer.Option(envvar="TRADELEDGER_MQTT_URL", help="mqtt:// or mqtts:// URL")] = (
+        "mqtt://127.0.0.1:1883"
+    ),
+    username: Annotated[str | None, typer.Option(envvar="TRADELEDGER_MQTT_USERNAME")] = None,
+    password: Annotated[str | None, typer.Option(envvar="TRADELEDGER_MQTT_PASSWORD")] = None,
+    ca_file: Annotated[str | None, typer.Option(help="CA bundle for TLS")] = None,
+) -> None:
+    """Run a fleet of demo devices (factory meters, boilers, trucks, reefers) publishing signed readings."""
+    from chain.config import var_dir
+    from iot.readings import Domain
+    from iot.simulator import BrokerOptions, SequenceBook, run_fleet
+    from tradeledger.fleet import add_device, simulated
+    from tradeledger.runtime import open_stack
+
+    plan = [
+        ("acme-motors", "electricity_meter", "facility:acme-plant-1"),
+        ("acme-motors", "gas_meter", "facility:acme-plant-1"),
+        ("acme-motors", "diesel_meter", "facility:acme-plant-1"),
+        ("fastfreight", "truck", "fleet:fastfreight-eu"),
+        ("fastfreight", "reefer_container", "shipment:demo"),
+    ]
+    try:
+        stack = open_stack()
+        with console.status("provisioning devices"):
+            views = [
+                add_device(stack, *plan[i % len(plan)][:2], f"SIM-{i:04d}", plan[i % len(plan)][2]).view
+                for i in range(devices)
+            ]
+        domain = Domain(stack.chain.chain_id, stack.chain.require_manifest().address("DeviceRegistry"))
+        fleet = simulated(stack, views, interval=60.0)
+        options = BrokerOptions(broker, username, password, ca_file)
+        with console.status("publishing") as spinner:
+            sent = run_fleet(
+                fleet,
+                domain,
+                options,
+                SequenceBook(var_dir() / "simulator" / "sequences.json"),
+                rate=rate,
+                count=count,
+                duration=duration,
+                progress=lambda n: spinner.update(f"published {n} readings"),
+            )
+    except TradeLedgerError as exc:
+        _fail(exc)
+        return
+    except KeyboardInterrupt:
+        console.print("stopped")
+        return
+    console.print(f"published {sent} signed readings from {len(fleet)} devices to {broker}")
 
 
 @governance_app.command("propose")

@@ -31,6 +31,7 @@ DEMO_ORGS: tuple[tuple[str, str, str, str], ...] = (
     ("harbour-bank", "Harbour Bank", "financier", "LEI-7245009UXRIGIRYOBR48"),
     ("fastfreight", "FastFreight Logistics", "logistics", "LEI-213800MBWEIJDM5CU638"),
     ("dongguan-castings", "Dongguan Castings", "supplier", "USCC-91441900MA4W0XXX2"),
+    ("tradeledger-iot", "TradeLedger IoT Oracle", "iot_oracle", "LEI-TLIOT0000000000001"),
     ("ledger-audit", "Ledger Audit & Co", "auditor", "LEI-549300TRUWO2CD2G5692"),
 )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -192,3 +193,86 @@ def test_governance_arguments_are_checked_before_anything_is_sent(cli: Cli, harn
 
     assert "(invalid_arguments)" in wrong_count and "(invalid_arguments)" in not_a_number
     assert harness.chain.w3.eth.block_number == block
+
+
+def test_devices_are_provisioned_rotated_and_revoked(cli: Cli, harness: ChainHarness) -> None:
+    cli("demo")  # seeds the demo consortium
+    added = cli(
+        "devices",
+        "add",
+        "M-77",
+        "--org",
+        "acme-motors",
+        "--kind",
+        "electricity_meter",
+        "--binding",
+        "facility:acme-plant-1",
+    )
+    device = re.search(r"0x[0-9a-f]{64}", added).group(0)  # type: ignore[union-attr]
+    again = cli(
+        "devices",
+        "add",
+        "M-77",
+        "--org",
+        "acme-motors",
+        "--kind",
+        "electricity_meter",
+        "--binding",
+        "facility:acme-plant-1",
+    )
+    rotated = cli("devices", "rotate", device)
+    listed = cli("devices", "list", "--org", "acme-motors")
+    revoked = cli("devices", "revoke", device)
+    bad_kind = cli(
+        "devices", "add", "M-78", "--org", "acme-motors", "--kind", "toaster", "--binding", "x", ok=False
+    )
+
+    assert "registered 0x" in added and "already registered" in again
+    assert "generation 1" in rotated
+    assert device in listed and "electricity_meter" in listed
+    assert "revoked" in revoked
+    assert harness.chain.devices().device(bytes.fromhex(device[2:])).status == "revoked"
+    assert "(invalid_kind)" in bad_kind
+
+
+@pytest.mark.broker
+def test_simulate_publishes_signed_readings(cli: Cli, harness: ChainHarness, mqtt_url: str) -> None:
+    import threading
+    from urllib.parse import urlparse
+
+    import paho.mqtt.client as mqtt
+    from paho.mqtt.enums import CallbackAPIVersion
+
+    from iot.readings import Domain, ReadingVerifier, parse_payload
+    from iot.topics import READINGS_FILTER
+
+    cli("demo")
+    received: list[bytes] = []
+    ready = threading.Event()
+    target = urlparse(mqtt_url)
+    listener = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
+    listener.on_subscribe = lambda *_: ready.set()
+    listener.on_message = lambda _c, _u, message: received.append(bytes(message.payload))
+    listener.connect(target.hostname or "127.0.0.1", target.port or 1883)
+    listener.subscribe(READINGS_FILTER, qos=1)
+    listener.loop_start()
+    assert ready.wait(10)
+    try:
+        out = cli("simulate", "--devices", "5", "--count", "12", "--rate", "200", "--broker", mqtt_url)
+        deadline = time.monotonic() + 10
+        while len(received) < 12 and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        listener.loop_stop()
+        listener.disconnect()
+
+    assert "published 12 signed readings from 5 devices" in out
+    domain = Domain(harness.chain.chain_id, harness.manifest.address("DeviceRegistry"))
+    verifier = ReadingVerifier(domain)
+    signers = set()
+    for raw in received[:12]:
+        reading, signature = parse_payload(raw)
+        signer = verifier.recover(reading, signature)
+        assert harness.chain.devices().is_valid_signer(reading.device_id, signer, reading.timestamp)
+        signers.add(signer)
+    assert len(received) >= 12 and len(signers) == 5

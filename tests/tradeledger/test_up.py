@@ -79,6 +79,7 @@ def test_up_serves_the_demo_consortium_and_a_second_run_resumes_it(tmp_path: Pat
         "Harbour Bank",
         "FastFreight Logistics",
         "Dongguan Castings",
+        "TradeLedger IoT Oracle",
         "Ledger Audit & Co",
     }
 
