@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from bench import sender_throughput, trade_flow
+from bench import iot_pipeline, sender_throughput, trade_flow
 
 
 def main() -> None:
     sender_throughput.main()
     trade_flow.main()
+    iot_pipeline.main()
 
 
 if __name__ == "__main__":

@@ -65,7 +65,7 @@ class ChainDevices:
         self.registry = registry
         self.ttl = ttl
         self._devices: dict[bytes, tuple[float, DeviceInfo | None]] = {}
-        self._signers: dict[tuple[bytes, str, int], tuple[float, bool]] = {}
+        self._keys: dict[tuple[bytes, str], tuple[float, tuple[int, int]]] = {}  # -> (valid from, revoked at)
         self._lock = threading.Lock()
 
     def device(self, device_id: bytes) -> DeviceInfo | None:
@@ -85,17 +85,19 @@ class ChainDevices:
         return info
 
     def signer_valid(self, device_id: bytes, signer: str, timestamp: int) -> bool:
-        key = (device_id, signer, timestamp)
+        """Whether ``signer`` was a key of the device at ``timestamp``, from its cached key record.
+
+        The rule of ``DeviceRegistry.isValidSigner``, evaluated here: one chain call per key and TTL."""
+        key = (device_id, signer)
         with self._lock:
-            cached = self._signers.get(key)
-            if cached and time.monotonic() - cached[0] < self.ttl:
-                return cached[1]
-        valid = self.registry.is_valid_signer(device_id, signer, timestamp)
-        with self._lock:
-            if len(self._signers) > 100_000:
-                self._signers.clear()
-            self._signers[key] = (time.monotonic(), valid)
-        return valid
+            cached = self._keys.get(key)
+        if cached is None or time.monotonic() - cached[0] >= self.ttl:
+            _generation, valid_from, revoked_at = self.registry.call("keyRecord", device_id, signer)
+            cached = (time.monotonic(), (int(valid_from), int(revoked_at)))
+            with self._lock:
+                self._keys[key] = cached
+        valid_from, revoked_at = cached[1]
+        return valid_from != 0 and timestamp >= valid_from and (revoked_at == 0 or timestamp < revoked_at)
 
 
 @dataclass(frozen=True)
