@@ -1,7 +1,7 @@
 """Every table of the API, imported in one place for Alembic and tests."""
 
 from api.auth.models import ApiKey
-from api.carbon.models import IngestCounter, ReadingBatchRow, ReadingRow
+from api.carbon.models import DeviceRow, IngestCounter, ReadingBatchRow, ReadingRow
 from api.documents.models import StoredDocument
 from api.financing.models import FinancingRow, OfferRow
 from api.idempotency import IdempotencyRecord
@@ -15,6 +15,7 @@ __all__ = [
     "ChainBlock",
     "ChainEventRow",
     "IdempotencyRecord",
+    "DeviceRow",
     "FinancingRow",
     "IndexerCheckpoint",
     "IngestCounter",

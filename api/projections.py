@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from api.carbon.projection import DevicesProjection
 from api.financing.projection import FinancingProjection
 from api.orders.projection import OrdersProjection
 from api.participants.projection import ParticipantsProjection
@@ -10,4 +11,10 @@ from chain.indexer import Projection
 
 
 def all_projections() -> list[Projection]:
-    return [ParticipantsProjection(), OrdersProjection(), ReceivablesProjection(), FinancingProjection()]
+    return [
+        ParticipantsProjection(),
+        OrdersProjection(),
+        ReceivablesProjection(),
+        FinancingProjection(),
+        DevicesProjection(),
+    ]

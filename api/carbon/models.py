@@ -52,3 +52,18 @@ class IngestCounter(SQLModel, table=True):
 
     name: str = Field(primary_key=True, max_length=48)  # "rejected:<reason>" | "accepted" | "gap"
     count: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
+class DeviceRow(SQLModel, table=True):
+    """Devices as the index sees them (a projection of DeviceRegistry events)."""
+
+    __tablename__ = "devices"
+
+    device_id: str = Field(primary_key=True, max_length=66)
+    owner: str = Field(max_length=66, index=True)
+    kind: str = Field(max_length=32)
+    status: str = Field(max_length=16)  # active | revoked
+    signer: str = Field(max_length=42)
+    generation: int
+    binding: str = Field(max_length=66)
+    registered_block: int

@@ -18,6 +18,9 @@ from prometheus_client import (
     generate_latest,
 )
 from sqlalchemy import text
+from sqlmodel import Session, select
+
+from api.carbon.models import IngestCounter
 
 router = APIRouter(tags=["operations"])
 
@@ -41,6 +44,12 @@ class Metrics:
         )
         self.head = Gauge("tradeledger_chain_head_block", "Newest block of the chain", registry=self.registry)
         self.indexed = Gauge("tradeledger_indexed_block", "Newest block in the index", registry=self.registry)
+        self.iot = Gauge(
+            "tradeledger_iot_ingest",
+            "IoT readings accepted, rejected per reason, gaps",
+            ["name"],
+            registry=self.registry,
+        )
 
 
 async def record_request(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
@@ -94,4 +103,8 @@ def metrics(request: Request) -> Response:
     """Prometheus metrics."""
     with contextlib.suppress(Exception):  # a scrape must not fail because the chain is down
         _chain_health(request)
+    metrics_: Metrics = request.app.state.metrics
+    with Session(request.app.state.engine) as session:
+        for counter in session.exec(select(IngestCounter)):
+            metrics_.iot.labels(counter.name).set(counter.count)
     return Response(generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
