@@ -8,16 +8,18 @@ metadata; the schema only changes through the Alembic migrations in
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from sqlalchemy import Engine, event
 from sqlmodel import Session, create_engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+T = TypeVar("T")
 
 
 def normalise_url(url: str) -> str:
@@ -65,3 +67,24 @@ def get_session(request: Request) -> Iterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+
+
+@dataclass(frozen=True)
+class Page:
+    """``?limit=&offset=`` on list endpoints."""
+
+    limit: int
+    offset: int
+
+    def of(self, rows: list[T]) -> list[T]:
+        return rows[self.offset : self.offset + self.limit]
+
+
+def page(
+    limit: Annotated[int, Query(ge=1, le=200, description="at most this many")] = 50,
+    offset: Annotated[int, Query(ge=0, description="skip this many")] = 0,
+) -> Page:
+    return Page(limit, offset)
+
+
+PageDep = Annotated[Page, Depends(page)]

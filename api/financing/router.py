@@ -109,9 +109,23 @@ def accept(
 
 
 @router.post("/financing-requests/{financing_id}/approve", response_model=FinancingOut)
-def approve(financing_id: str, caller: WriterDep, session: SessionDep, request: Request) -> FinancingOut:
+def approve(
+    financing_id: str,
+    caller: WriterDep,
+    session: SessionDep,
+    request: Request,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
     """The financier's risk reviewer approves a large advance; the DvP happens now."""
-    return _service(session, request).approve_review(caller, financing_id)
+    return once(
+        request,
+        session,
+        caller.org_id,
+        idempotency_key,
+        None,
+        200,
+        lambda: _service(session, request).approve_review(caller, financing_id),
+    )
 
 
 @router.post("/receivables/{receivable_id}/repayments", response_model=ReceivableOut)
@@ -162,15 +176,43 @@ def balance(caller: CallerDep, session: SessionDep, request: Request) -> Balance
 
 
 @router.post("/receivables/{receivable_id}/overdue", response_model=ReceivableOut)
-def overdue(receivable_id: str, caller: WriterDep, session: SessionDep, request: Request) -> ReceivableOut:
+def overdue(
+    receivable_id: str,
+    caller: WriterDep,
+    session: SessionDep,
+    request: Request,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
     """Mark a confirmed receivable overdue once its due date has passed and it is not repaid."""
-    return _service(session, request).mark_overdue(caller, receivable_id)
+    return once(
+        request,
+        session,
+        caller.org_id,
+        idempotency_key,
+        None,
+        200,
+        lambda: _service(session, request).mark_overdue(caller, receivable_id),
+    )
 
 
 @router.post("/financing-requests/{financing_id}/recourse", response_model=FinancingOut)
-def recourse(financing_id: str, caller: WriterDep, session: SessionDep, request: Request) -> FinancingOut:
+def recourse(
+    financing_id: str,
+    caller: WriterDep,
+    session: SessionDep,
+    request: Request,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
     """The financier records recourse against the holder (overdue receivable financed with recourse)."""
-    return _service(session, request).claim_recourse(caller, financing_id)
+    return once(
+        request,
+        session,
+        caller.org_id,
+        idempotency_key,
+        None,
+        200,
+        lambda: _service(session, request).claim_recourse(caller, financing_id),
+    )
 
 
 class ProgrammeOut(BaseModel):
@@ -178,6 +220,16 @@ class ProgrammeOut(BaseModel):
 
 
 @router.post("/financing/pause", response_model=ProgrammeOut)
-def pause(caller: WriterDep, session: SessionDep, request: Request) -> ProgrammeOut:
+def pause(
+    caller: WriterDep, session: SessionDep, request: Request, idempotency_key: IdempotencyKey = None
+) -> JSONResponse:
     """The operator pauses all new financing at once; only dual control unpauses it."""
-    return ProgrammeOut(paused=_service(session, request).pause(caller))
+    return once(
+        request,
+        session,
+        caller.org_id,
+        idempotency_key,
+        None,
+        200,
+        lambda: ProgrammeOut(paused=_service(session, request).pause(caller)),
+    )

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from api.auth.deps import CallerDep, WriterDep
-from api.db import SessionDep
+from api.db import PageDep, SessionDep
 from api.idempotency import IdempotencyKey, once
 from api.orders.schemas import GoodsReceiptIn, OrderOut, PurchaseOrderCsv, PurchaseOrderIn, ShipmentIn
 from api.orders.service import OrdersService
@@ -78,10 +78,10 @@ async def upload(
 
 
 @router.get("", response_model=list[OrderOut])
-def orders(caller: CallerDep, session: SessionDep) -> list[OrderOut]:
-    """Orders you are the buyer or the supplier of."""
+def orders(caller: CallerDep, session: SessionDep, page: PageDep) -> list[OrderOut]:
+    """Orders you are the buyer or the supplier of, oldest first, with their documents and timelines."""
     svc = OrdersService(session)
-    return [svc.out(row, caller, detail=False) for row in svc.for_caller(caller)]
+    return [svc.out(row, caller) for row in page.of(svc.for_caller(caller))]
 
 
 @router.get("/{order_id}", response_model=OrderOut)

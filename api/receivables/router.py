@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth.deps import CallerDep, WriterDep
-from api.db import SessionDep
+from api.db import PageDep, SessionDep
 from api.idempotency import IdempotencyKey, once
 from api.receivables.models import MatchingTolerance
 from api.receivables.schemas import ConfirmIn, InvoiceIn, ReceivableOut, SplitIn, SplitOut, TransferIn
@@ -49,10 +49,11 @@ def invoice(
 
 
 @router.get("/receivables", response_model=list[ReceivableOut])
-def receivables(caller: CallerDep, session: SessionDep) -> list[ReceivableOut]:
-    """Receivables you issued, owe or hold (financiers also see those offered for financing)."""
+def receivables(caller: CallerDep, session: SessionDep, page: PageDep) -> list[ReceivableOut]:
+    """Receivables you issued, owe or hold (financiers also see those offered for financing), oldest first,
+    each with its evidence and timeline."""
     svc = ReceivablesService(session)
-    return [svc.out(row, caller, detail=False) for row in svc.for_caller(caller)]
+    return [svc.out(row, caller) for row in page.of(svc.for_caller(caller))]
 
 
 @router.get("/receivables/{receivable_id}", response_model=ReceivableOut)

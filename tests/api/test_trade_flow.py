@@ -330,3 +330,26 @@ def test_over_repayment_is_refused_before_anything_is_written(stack: TradeStack)
     )
     assert s.harness.chain.w3.eth.block_number == block
     assert s.get("buyer", f"/receivables/{rid}")["repaid_minor"] == 0
+
+
+def test_lists_show_each_item_with_its_evidence_and_timeline_and_page(stack: TradeStack) -> None:
+    s = stack
+    for po in ("PO-L1", "PO-L2"):
+        s.post("supplier", "/invoices", invoice_body(delivered_order(s, po), f"INV-{po}"), expect=201)
+
+    first = s.get("supplier", "/receivables?limit=1")
+    second = s.get("supplier", "/receivables?limit=1&offset=1")
+    orders = s.get("buyer", "/purchase-orders")
+
+    assert len(first) == len(second) == 1 and first[0]["id"] != second[0]["id"]
+    assert {d["type"] for d in first[0]["documents"]} >= {
+        "purchase_order",
+        "shipment",
+        "goods_receipt",
+        "invoice",
+    }
+    assert {"OrderRegistered", "ReceivableIssued", "MatchAttested"} <= {
+        e["event"] for e in first[0]["timeline"]
+    }
+    assert len(orders) == 2 and all(o["timeline"] for o in orders)
+    assert s.call("supplier", "GET", "/receivables?limit=0").status_code == 422
