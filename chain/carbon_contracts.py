@@ -66,5 +66,44 @@ class CarbonLedgerContract(BoundContract):
     def anchor_readings(self, root: bytes, count: int, period_start: int, period_end: int) -> Receipt:
         return self.transact("anchorReadings", root, count, period_start, period_end)
 
+    def register_factor_set(self, digest: bytes, version: str, uri: str) -> Receipt:
+        return self.transact("registerFactorSet", digest, version, uri)
+
+    def submit_statement(
+        self,
+        scope: int,
+        period: tuple[int, int],
+        subject: bytes,
+        grams: int,
+        factor_set: bytes,
+        batches: list[bytes],
+        result_hash: bytes,
+    ) -> tuple[bytes, Receipt]:
+        receipt = self.transact(
+            "submitStatement", scope, period[0], period[1], subject, grams, factor_set, batches, result_hash
+        )
+        return bytes.fromhex(str(self.event(receipt, "StatementSubmitted").args["id"])[2:]), receipt
+
+    def verify_statement(self, statement: bytes) -> Receipt:
+        return self.transact("verifyStatement", statement)
+
     def verify_reading(self, root: bytes, proof: list[bytes], reading: tuple[Any, ...]) -> bool:
         return bool(self.call("verifyReading", root, proof, *reading))
+
+
+class CarbonCreditsContract(BoundContract):
+    def issue_credits(
+        self, project: bytes, vintage: int, to: str, kg: int, statement: bytes
+    ) -> tuple[int, Receipt]:
+        receipt = self.transact("issueCredits", project, vintage, to, kg, statement)
+        return int(self.event(receipt, "CreditsIssued").args["tokenId"]), receipt
+
+    def retire(self, token: int, kg: int, beneficiary: str, reason: str) -> Receipt:
+        return self.transact("retire", token, kg, beneficiary, reason)
+
+    def transfer(self, to: str, token: int, kg: int) -> Receipt:
+        assert self.sender is not None, "bind a sender with .as_()"
+        return self.transact("safeTransferFrom", self.sender.address, to, token, kg, b"")
+
+    def balance_of(self, account: str, token: int) -> int:
+        return int(self.call("balanceOf", account, token))

@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 
 from web3 import HTTPProvider, Web3
 
-from chain.carbon_contracts import CarbonLedgerContract, DeviceRegistryContract
+from chain.carbon_contracts import CarbonCreditsContract, CarbonLedgerContract, DeviceRegistryContract
 from chain.compiler import Artifact, build_dir, load_artifacts
 from chain.config import NetworkSettings
 from chain.contracts import BoundContract, DualControlContract, ParticipantsContract
@@ -43,6 +43,7 @@ WRAPPERS: dict[str, type[BoundContract]] = {
     "Financing": FinancingContract,
     "DeviceRegistry": DeviceRegistryContract,
     "CarbonLedger": CarbonLedgerContract,
+    "CarbonCredits": CarbonCreditsContract,
 }
 
 
@@ -153,6 +154,9 @@ class Chain:
 
     def carbon(self, as_key: str | None = None) -> CarbonLedgerContract:
         return self.contract("CarbonLedger", as_key, CarbonLedgerContract)
+
+    def credits(self, as_key: str | None = None) -> CarbonCreditsContract:
+        return self.contract("CarbonCredits", as_key, CarbonCreditsContract)
 
     def access_manager(self, as_key: str | None = None) -> BoundContract:
         return self.contract("AccessManager", as_key, BoundContract)

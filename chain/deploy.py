@@ -159,6 +159,7 @@ def deploy(
     financing = d.proxy("Financing", [manager, participants, receivables, token, review_threshold])
     devices = d.proxy("DeviceRegistry", [manager, participants])
     carbon = d.proxy("CarbonLedger", [manager, participants])
+    credits = d.proxy("CarbonCredits", [manager, participants, carbon])
     addresses = {
         "AccessManager": manager,
         "Participants": participants,
@@ -170,6 +171,7 @@ def deploy(
         "Financing": financing,
         "DeviceRegistry": devices,
         "CarbonLedger": carbon,
+        "CarbonCredits": credits,
     }
 
     am = BoundContract(

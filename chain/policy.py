@@ -142,6 +142,17 @@ POLICY: dict[str, dict[str, Role]] = {
     },
     "CarbonLedger": {
         "anchorReadings": Role.IOT_ORACLE,
+        "registerFactorSet": Role.OPERATOR,  # the platform publishes versioned factor sets
+        "submitStatement": Role.PUBLIC,  # an organisation states its own emissions
+        "verifyStatement": Role.CARBON_VERIFIER,
+        "upgradeToAndCall": Role.ADMIN,
+    },
+    "CarbonCredits": {
+        "issueCredits": Role.CARBON_VERIFIER,  # against a verified statement
+        "retire": Role.PUBLIC,  # the holder, for good
+        "safeTransferFrom": Role.PUBLIC,
+        "safeBatchTransferFrom": Role.PUBLIC,
+        "setApprovalForAll": Role.PUBLIC,
         "upgradeToAndCall": Role.ADMIN,
     },
 }

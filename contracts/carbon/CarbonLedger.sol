@@ -10,12 +10,13 @@ import {ConsortiumUpgradeable} from "../governance/ConsortiumUpgradeable.sol";
 import {MemberGated} from "../governance/MemberGated.sol";
 
 /// @title CarbonLedger
-/// @notice Anchored reading batches; see {ICarbonLedger}. Emission factors, statements and their
-/// verification join this contract next.
+/// @notice Anchored reading batches, emission-factor sets and statements; see {ICarbonLedger}.
 contract CarbonLedger is ICarbonLedger, MemberGated {
     /// @custom:storage-location erc7201:tradeledger.storage.CarbonLedger
     struct CarbonLedgerStorage {
         mapping(bytes32 root => Batch) batches;
+        mapping(bytes32 hash => bool) factorSets;
+        mapping(bytes32 id => Statement) statements;
     }
 
     // keccak256(abi.encode(uint256(keccak256("tradeledger.storage.CarbonLedger")) - 1)) & ~bytes32(uint256(0xff))
@@ -49,6 +50,72 @@ contract CarbonLedger is ICarbonLedger, MemberGated {
         b.periodEnd = periodEnd;
         b.anchoredAt = uint64(block.timestamp);
         emit ReadingBatchAnchored(root, oracle, count, periodStart, periodEnd);
+    }
+
+    /// @inheritdoc ICarbonLedger
+    function registerFactorSet(bytes32 hash, string calldata version, string calldata uri) external restricted {
+        _member();
+        if (_storage().factorSets[hash]) revert CarbonFactorSetExists(hash);
+
+        _storage().factorSets[hash] = true;
+        emit FactorSetRegistered(hash, version, uri);
+    }
+
+    /// @inheritdoc ICarbonLedger
+    function submitStatement(
+        uint8 scope,
+        uint64 periodStart,
+        uint64 periodEnd,
+        bytes32 subject,
+        uint256 gramsCO2e,
+        bytes32 factorSet,
+        bytes32[] calldata batches,
+        bytes32 resultHash
+    ) external restricted returns (bytes32 id) {
+        (OrgId org,) = _member();
+        CarbonLedgerStorage storage $ = _storage();
+        if (scope < 1 || scope > 3 || periodEnd < periodStart || batches.length == 0) revert CarbonInvalidStatement();
+        if (!$.factorSets[factorSet]) revert CarbonFactorSetUnknown(factorSet);
+        for (uint256 i = 0; i < batches.length; ++i) {
+            if ($.batches[batches[i]].anchoredAt == 0) revert CarbonBatchUnknown(batches[i]);
+        }
+        id = keccak256(abi.encode(org, scope, periodStart, periodEnd, subject));
+        if ($.statements[id].status != StatementStatus.None) revert CarbonStatementExists(id);
+
+        Statement storage s = $.statements[id];
+        s.org = org;
+        s.scope = scope;
+        s.status = StatementStatus.Submitted;
+        s.periodStart = periodStart;
+        s.periodEnd = periodEnd;
+        s.gramsCO2e = gramsCO2e;
+        s.subject = subject;
+        s.factorSet = factorSet;
+        s.resultHash = resultHash;
+        s.batches = batches;
+        emit StatementSubmitted(id, org, scope, gramsCO2e, factorSet, batches);
+    }
+
+    /// @inheritdoc ICarbonLedger
+    function verifyStatement(bytes32 id) external restricted {
+        (OrgId verifier,) = _member();
+        Statement storage s = _storage().statements[id];
+        if (s.status == StatementStatus.None) revert CarbonStatementUnknown(id);
+        if (s.status != StatementStatus.Submitted) revert CarbonStatementNotSubmitted(id);
+
+        s.status = StatementStatus.Verified;
+        emit StatementVerified(id, verifier);
+    }
+
+    /// @inheritdoc ICarbonLedger
+    function statement(bytes32 id) external view returns (Statement memory s) {
+        s = _storage().statements[id];
+        if (s.status == StatementStatus.None) revert CarbonStatementUnknown(id);
+    }
+
+    /// @inheritdoc ICarbonLedger
+    function factorSetRegistered(bytes32 hash) external view returns (bool) {
+        return _storage().factorSets[hash];
     }
 
     /// @inheritdoc ICarbonLedger

@@ -3,10 +3,13 @@ pragma solidity 0.8.37;
 
 import {OrgId} from "./Types.sol";
 
-/// @title CarbonLedger: anchored batches of sensor readings
+/// @title CarbonLedger: anchored readings, emission-factor sets and emission statements
 /// @notice The IoT oracle anchors the Merkle root (OpenZeppelin StandardMerkleTree) of each batch
 /// of verified readings with their count and period. Anyone holding a reading and its proof
-/// checks it with `verifyReading`, without trusting the platform.
+/// checks it with `verifyReading`, without trusting the platform. The operator registers each
+/// versioned emission-factor set by the hash of its data file; an organisation's emission
+/// statement cites the batches it was computed from and the factor set, so anyone recomputes
+/// it; a carbon verifier marks it verified.
 /// @dev Leaf: `keccak256(bytes.concat(keccak256(abi.encode(deviceId, sequence, timestamp, metric,
 /// valueMilli, unit, binding))))`, the StandardMerkleTree encoding of
 /// `(bytes32, uint64, uint64, string, int256, string, bytes32)`.
@@ -19,6 +22,40 @@ interface ICarbonLedger {
         uint64 anchoredAt;
     }
 
+    enum StatementStatus {
+        None,
+        Submitted,
+        Verified
+    }
+
+    /// @notice Emissions of one organisation, scope and period (optionally for one order or shipment).
+    struct Statement {
+        OrgId org;
+        uint8 scope;
+        StatementStatus status;
+        uint64 periodStart;
+        uint64 periodEnd;
+        uint256 gramsCO2e;
+        bytes32 subject;
+        bytes32 factorSet;
+        bytes32 resultHash;
+        bytes32[] batches;
+    }
+
+    event FactorSetRegistered(bytes32 indexed hash, string version, string uri);
+    event StatementSubmitted(
+        bytes32 indexed id, OrgId indexed org, uint8 scope, uint256 gramsCO2e, bytes32 factorSet, bytes32[] batches
+    );
+    event StatementVerified(bytes32 indexed id, OrgId indexed verifier);
+
+    error CarbonFactorSetExists(bytes32 hash);
+    error CarbonFactorSetUnknown(bytes32 hash);
+    /// @notice Scope must be 1, 2 or 3; the period must not end before it starts; batches are needed.
+    error CarbonInvalidStatement();
+    error CarbonStatementExists(bytes32 id);
+    error CarbonStatementUnknown(bytes32 id);
+    error CarbonStatementNotSubmitted(bytes32 id);
+
     event ReadingBatchAnchored(
         bytes32 indexed root, OrgId indexed oracle, uint32 count, uint64 periodStart, uint64 periodEnd
     );
@@ -28,6 +65,29 @@ interface ICarbonLedger {
     /// @notice A batch needs a root, at least one reading and a period that does not end before it starts.
     error CarbonInvalidBatch();
     error CarbonBatchUnknown(bytes32 root);
+
+    /// @notice The operator registers a versioned emission-factor set by its file's hash.
+    function registerFactorSet(bytes32 hash, string calldata version, string calldata uri) external;
+
+    /// @notice An organisation states its emissions; the id is
+    /// `keccak256(abi.encode(org, scope, periodStart, periodEnd, subject))`.
+    function submitStatement(
+        uint8 scope,
+        uint64 periodStart,
+        uint64 periodEnd,
+        bytes32 subject,
+        uint256 gramsCO2e,
+        bytes32 factorSet,
+        bytes32[] calldata batches,
+        bytes32 resultHash
+    ) external returns (bytes32 id);
+
+    /// @notice A carbon verifier marks a statement verified (after recomputing it).
+    function verifyStatement(bytes32 id) external;
+
+    function statement(bytes32 id) external view returns (Statement memory);
+
+    function factorSetRegistered(bytes32 hash) external view returns (bool);
 
     /// @notice The IoT oracle anchors a batch of verified readings.
     function anchorReadings(bytes32 root, uint32 count, uint64 periodStart, uint64 periodEnd) external;

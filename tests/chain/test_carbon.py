@@ -94,3 +94,102 @@ def test_only_iot_oracles_anchor(harness: ChainHarness) -> None:
         lambda: harness.chain.carbon(supplier.key).anchor_readings(b"\x09" * 32, 1, 0, 0),
         "AccessManagedUnauthorized",
     )
+
+
+def _statement_setup(h: ChainHarness) -> tuple[Party, Party, bytes, bytes]:
+    """An anchored batch, a registered factor set, a supplier and a carbon verifier."""
+    from chain.client import OPERATOR
+
+    supplier = make_party(h, "emitter", OrgRole.SUPPLIER)
+    verifier = make_party(h, "verifier", OrgRole.CARBON_VERIFIER)
+    oracle = make_party(h, "oracle-s", OrgRole.IOT_ORACLE)
+    tree = StandardMerkleTree.of([(b"\x01" * 32, 1, 1, "electricity_kwh", 5, "kWh", FACTORY)], READING_TYPES)
+    h.chain.carbon(oracle.key).anchor_readings(tree.root, 1, 1, 1)
+    factor_set = b"\xfe" * 32
+    h.chain.carbon(OPERATOR).register_factor_set(factor_set, "tradeledger-factors-2026.1", "factors.json")
+    return supplier, verifier, tree.root, factor_set
+
+
+def test_statements_cite_anchored_batches_and_a_registered_factor_set(harness: ChainHarness) -> None:
+    from chain.client import OPERATOR
+
+    supplier, verifier, root, factor_set = _statement_setup(harness)
+    ledger = harness.chain.carbon(supplier.key)
+    submit = lambda **k: ledger.submit_statement(  # noqa: E731
+        k.get("scope", 2),
+        (100, 200),
+        b"\x00" * 32,
+        12_500,
+        k.get("fs", factor_set),
+        k.get("batches", [root]),
+        b"\x0e" * 32,
+    )
+
+    _rejects(lambda: submit(batches=[b"\x99" * 32]), "CarbonBatchUnknown")
+    _rejects(lambda: submit(fs=b"\x98" * 32), "CarbonFactorSetUnknown")
+    _rejects(lambda: submit(scope=4), "CarbonInvalidStatement")
+    _rejects(
+        lambda: harness.chain.carbon(OPERATOR).register_factor_set(factor_set, "again", "x"),
+        "CarbonFactorSetExists",
+    )
+    statement, _ = submit()
+    _rejects(lambda: submit(), "CarbonStatementExists")
+    _rejects(
+        lambda: harness.chain.carbon(supplier.key).verify_statement(statement), "AccessManagedUnauthorized"
+    )
+    harness.chain.carbon(verifier.key).verify_statement(statement)
+    _rejects(
+        lambda: harness.chain.carbon(verifier.key).verify_statement(statement), "CarbonStatementNotSubmitted"
+    )
+
+    view = harness.chain.carbon().call("statement", statement)
+    assert (view[1], view[2], view[5], list(view[9])) == (
+        2,
+        2,
+        12_500,
+        [root],
+    )  # scope, verified, grams, batches
+
+
+def test_credits_are_issued_once_per_verified_statement_and_retirement_is_final(
+    harness: ChainHarness,
+) -> None:
+    supplier, verifier, root, factor_set = _statement_setup(harness)
+    tier2 = make_party(harness, "credit-buyer", OrgRole.SUPPLIER)
+    statement, _ = harness.chain.carbon(supplier.key).submit_statement(
+        1, (100, 200), b"\x00" * 32, 1_000, factor_set, [root], b"\x0e" * 32
+    )
+    credits = harness.chain.credits(verifier.key)
+    project = b"\xab" * 32
+    _rejects(
+        lambda: credits.issue_credits(project, 2026, supplier.address, 100, statement),
+        "CreditsStatementNotVerified",
+    )
+    harness.chain.carbon(verifier.key).verify_statement(statement)
+
+    token, _ = credits.issue_credits(project, 2026, supplier.address, 100, statement)
+    _rejects(
+        lambda: credits.issue_credits(project, 2026, supplier.address, 100, statement), "CreditsAlreadyIssued"
+    )
+    holder = harness.chain.credits(supplier.key)
+    holder.transfer(tier2.address, token, 40)
+    _rejects(lambda: holder.transfer(harness.new_key("credit-outsider"), token, 1), "CreditsInvalidParty")
+    receipt = harness.chain.credits(tier2.key).retire(token, 40, "ACME Motors", "2026 scope 2 offset")
+
+    event = harness.chain.credits().event(receipt, "CreditsRetired")
+    assert (event.args["kg"], event.args["beneficiary"], event.args["reason"]) == (
+        40,
+        "ACME Motors",
+        "2026 scope 2 offset",
+    )
+    _rejects(
+        lambda: harness.chain.credits(tier2.key).retire(token, 1, "again", "twice"),
+        "ERC1155InsufficientBalance",
+    )
+    _rejects(
+        lambda: harness.chain.credits(tier2.key).transfer(supplier.address, token, 1),
+        "ERC1155InsufficientBalance",
+    )
+    view = harness.chain.credits()
+    assert (view.balance_of(supplier.address, token), view.balance_of(tier2.address, token)) == (60, 0)
+    assert view.call("retiredTotal", token) == 40
