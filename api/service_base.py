@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Self
+
+from fastapi import Request
 from sqlmodel import Session
 
 from chain.client import Chain
@@ -16,6 +19,14 @@ class ChainService:
         self.session = session
         self.chain = chain
         self.indexer = indexer
+
+    @classmethod
+    def for_request(cls, session: Session, request: Request) -> Self:
+        """The service wired to the app's chain and indexer (503 ``chain_unavailable`` without them)."""
+        from api.runtime import chain_and_indexer
+
+        chain, indexer = chain_and_indexer(request)
+        return cls(session, chain, indexer)
 
     def _wired(self) -> tuple[Chain, Indexer]:
         if self.chain is None or self.indexer is None:

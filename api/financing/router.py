@@ -20,14 +20,8 @@ from api.financing.schemas import (
 from api.financing.service import FinancingService
 from api.idempotency import IdempotencyKey, once
 from api.receivables.schemas import ReceivableOut
-from api.runtime import chain_and_indexer
 
 router = APIRouter(prefix="/api/v1", tags=["financing"])
-
-
-def _service(session: SessionDep, request: Request) -> FinancingService:
-    chain, indexer = chain_and_indexer(request)
-    return FinancingService(session, chain, indexer)
 
 
 @router.post("/receivables/{receivable_id}/financing-requests", status_code=201, response_model=FinancingOut)
@@ -47,7 +41,9 @@ def request_financing(
         idempotency_key,
         body,
         201,
-        lambda: _service(session, request).request(caller, receivable_id, body.min_advance_minor),
+        lambda: FinancingService.for_request(session, request).request(
+            caller, receivable_id, body.min_advance_minor
+        ),
     )
 
 
@@ -81,7 +77,7 @@ def offer(
         idempotency_key,
         body,
         201,
-        lambda: _service(session, request).offer(caller, financing_id, body),
+        lambda: FinancingService.for_request(session, request).offer(caller, financing_id, body),
     )
 
 
@@ -104,7 +100,7 @@ def accept(
         idempotency_key,
         body,
         200,
-        lambda: _service(session, request).accept(caller, financing_id, body.financier),
+        lambda: FinancingService.for_request(session, request).accept(caller, financing_id, body.financier),
     )
 
 
@@ -124,7 +120,7 @@ def approve(
         idempotency_key,
         None,
         200,
-        lambda: _service(session, request).approve_review(caller, financing_id),
+        lambda: FinancingService.for_request(session, request).approve_review(caller, financing_id),
     )
 
 
@@ -145,7 +141,9 @@ def repay(
         idempotency_key,
         body,
         200,
-        lambda: _service(session, request).repay(caller, receivable_id, body.amount_minor),
+        lambda: FinancingService.for_request(session, request).repay(
+            caller, receivable_id, body.amount_minor
+        ),
     )
 
 
@@ -165,14 +163,14 @@ def deposit(
         idempotency_key,
         body,
         201,
-        lambda: _service(session, request).deposit(caller, body.to, body.amount_minor),
+        lambda: FinancingService.for_request(session, request).deposit(caller, body.to, body.amount_minor),
     )
 
 
 @router.get("/cash/balance", response_model=BalanceOut)
 def balance(caller: CallerDep, session: SessionDep, request: Request) -> BalanceOut:
     """Your organisation's tokenized cash."""
-    return _service(session, request).balance(caller.org_id)
+    return FinancingService.for_request(session, request).balance(caller.org_id)
 
 
 @router.post("/receivables/{receivable_id}/overdue", response_model=ReceivableOut)
@@ -191,7 +189,7 @@ def overdue(
         idempotency_key,
         None,
         200,
-        lambda: _service(session, request).mark_overdue(caller, receivable_id),
+        lambda: FinancingService.for_request(session, request).mark_overdue(caller, receivable_id),
     )
 
 
@@ -211,7 +209,7 @@ def recourse(
         idempotency_key,
         None,
         200,
-        lambda: _service(session, request).claim_recourse(caller, financing_id),
+        lambda: FinancingService.for_request(session, request).claim_recourse(caller, financing_id),
     )
 
 
@@ -231,5 +229,5 @@ def pause(
         idempotency_key,
         None,
         200,
-        lambda: ProgrammeOut(paused=_service(session, request).pause(caller)),
+        lambda: ProgrammeOut(paused=FinancingService.for_request(session, request).pause(caller)),
     )

@@ -15,15 +15,9 @@ from api.db import PageDep, SessionDep
 from api.idempotency import IdempotencyKey, once
 from api.orders.schemas import GoodsReceiptIn, OrderOut, PurchaseOrderCsv, PurchaseOrderIn, ShipmentIn
 from api.orders.service import OrdersService
-from api.runtime import chain_and_indexer
 from chain.errors import InvalidInput
 
 router = APIRouter(prefix="/api/v1/purchase-orders", tags=["purchase orders"])
-
-
-def _service(session: SessionDep, request: Request) -> OrdersService:
-    chain, indexer = chain_and_indexer(request)
-    return OrdersService(session, chain, indexer)
 
 
 CSV_EXAMPLE = (
@@ -71,7 +65,7 @@ async def upload(
     key_body = body if body is not None else PurchaseOrderCsv(csv=text, supplier=supplier or "")
 
     def run() -> OrderOut:
-        svc = _service(session, request)
+        svc = OrdersService.for_request(session, request)
         return svc.upload(caller, csv=text, supplier=supplier) if body is None else svc.upload(caller, body)
 
     return await run_in_threadpool(once, request, session, caller.org_id, idempotency_key, key_body, 201, run)
@@ -109,7 +103,7 @@ def shipment(
         idempotency_key,
         body,
         201,
-        lambda: _service(session, request).add_shipment(caller, order_id, body),
+        lambda: OrdersService.for_request(session, request).add_shipment(caller, order_id, body),
     )
 
 
@@ -131,5 +125,5 @@ def goods_receipt(
         idempotency_key,
         body,
         201,
-        lambda: _service(session, request).add_goods_receipt(caller, order_id, body),
+        lambda: OrdersService.for_request(session, request).add_goods_receipt(caller, order_id, body),
     )

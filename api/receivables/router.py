@@ -14,15 +14,9 @@ from api.idempotency import IdempotencyKey, once
 from api.receivables.models import MatchingTolerance
 from api.receivables.schemas import ConfirmIn, InvoiceIn, ReceivableOut, SplitIn, SplitOut, TransferIn
 from api.receivables.service import ReceivablesService
-from api.runtime import chain_and_indexer
 from chain.errors import Forbidden
 
 router = APIRouter(prefix="/api/v1", tags=["receivables"])
-
-
-def _service(session: SessionDep, request: Request) -> ReceivablesService:
-    chain, indexer = chain_and_indexer(request)
-    return ReceivablesService(session, chain, indexer)
 
 
 @router.post("/invoices", status_code=201, response_model=ReceivableOut)
@@ -44,7 +38,7 @@ def invoice(
         idempotency_key,
         body,
         201,
-        lambda: _service(session, request).issue(caller, body),
+        lambda: ReceivablesService.for_request(session, request).issue(caller, body),
     )
 
 
@@ -80,7 +74,9 @@ def confirm(
         idempotency_key,
         body,
         200,
-        lambda: _service(session, request).confirm(caller, receivable_id, waive=body.waive_discrepancies),
+        lambda: ReceivablesService.for_request(session, request).confirm(
+            caller, receivable_id, waive=body.waive_discrepancies
+        ),
     )
 
 
@@ -101,7 +97,9 @@ def split(
         idempotency_key,
         body,
         201,
-        lambda: _service(session, request).split(caller, receivable_id, body.amounts_minor),
+        lambda: ReceivablesService.for_request(session, request).split(
+            caller, receivable_id, body.amounts_minor
+        ),
     )
 
 
@@ -122,7 +120,7 @@ def transfer(
         idempotency_key,
         body,
         200,
-        lambda: _service(session, request).transfer(caller, receivable_id, body.to),
+        lambda: ReceivablesService.for_request(session, request).transfer(caller, receivable_id, body.to),
     )
 
 
