@@ -25,6 +25,7 @@ governance_app = typer.Typer(
     "the delay.",
     no_args_is_help=True,
 )
+carbon_app = typer.Typer(help="Emission statements: compute, submit, verify.", no_args_is_help=True)
 devices_app = typer.Typer(
     help="IoT devices: provisioning on chain, key rotation, revocation.", no_args_is_help=True
 )
@@ -33,6 +34,7 @@ app.add_typer(orgs_app, name="orgs")
 app.add_typer(keys_app, name="keys")
 app.add_typer(governance_app, name="governance")
 app.add_typer(devices_app, name="devices")
+app.add_typer(carbon_app, name="carbon")
 console = Console()
 
 
@@ -321,6 +323,97 @@ def devices_list(
     for view in views:
         _device_row(table, view)
     console.print(table)
+
+
+def _period(start: str, end: str) -> tuple[int, int]:
+    from datetime import datetime
+
+    from chain.errors import InvalidInput
+
+    try:
+        return int(datetime.fromisoformat(start).timestamp()), int(datetime.fromisoformat(end).timestamp())
+    except ValueError:
+        raise InvalidInput(
+            "give the period as ISO 8601 with a timezone, e.g. 2026-11-01T00:00:00Z", code="bad_period"
+        ) from None
+
+
+@carbon_app.command("statement")
+def carbon_statement(
+    org: OrgOption,
+    start: Annotated[str, typer.Option("--from", help="period start, ISO 8601 with a timezone")],
+    end: Annotated[str, typer.Option("--to", help="period end, ISO 8601 with a timezone")],
+    scope: Annotated[int, typer.Option(help="1 (combustion) or 2 (electricity)")] = 2,
+    region: Annotated[str, typer.Option(help="grid region of the electricity factor, e.g. CN")] = "CN",
+    subject: Annotated[
+        str | None, typer.Option(help="a facility or shipment label (binding) to state alone")
+    ] = None,
+) -> None:
+    """Compute an organisation's emissions from its anchored readings and submit the statement on chain."""
+    from sqlmodel import Session
+
+    from api.carbon.emissions import ZERO, load_factor_set
+    from api.carbon.service import ensure_factor_set, submit_statement
+    from chain.ids import to_hex32
+    from iot.simulator import binding_id
+    from tradeledger.fleet import resolve_org
+    from tradeledger.runtime import open_stack
+
+    try:
+        stack = open_stack()
+        factors = load_factor_set()
+        ensure_factor_set(stack.chain, factors)
+        bound = "0x" + binding_id(subject).hex() if subject else ZERO
+        with Session(stack.engine) as session:
+            statement_id, statement = submit_statement(
+                stack.chain,
+                session,
+                to_hex32(resolve_org(org)),
+                factors,
+                scope=scope,
+                period=_period(start, end),
+                region=region,
+                subject=bound,
+            )
+    except TradeLedgerError as exc:
+        _fail(exc)
+        return
+    console.print(
+        f"statement 0x{statement_id.hex()}: scope {scope}, {statement.grams / 1000:,.3f} kg CO2 "
+        f"from {statement.readings} readings in {len(statement.batches)} batch(es), factors {factors.version}"
+    )
+
+
+@carbon_app.command("verify")
+def carbon_verify(
+    statement: Annotated[str, typer.Argument(help="0x… statement id")],
+    verifier: Annotated[str, typer.Option(help="the carbon verifier organisation")],
+    region: Annotated[str, typer.Option(help="the grid region the statement was computed for")] = "CN",
+) -> None:
+    """Recompute a statement from the anchored readings and mark it verified when it matches."""
+    from sqlmodel import Session
+
+    from api.carbon.emissions import load_factor_set
+    from api.carbon.service import verify_statement
+    from chain.ids import from_hex32, to_hex32
+    from tradeledger.fleet import resolve_org
+    from tradeledger.runtime import open_stack
+
+    try:
+        stack = open_stack()
+        with Session(stack.engine) as session:
+            result = verify_statement(
+                stack.chain,
+                session,
+                to_hex32(resolve_org(verifier)),
+                from_hex32(statement),
+                load_factor_set(),
+                region,
+            )
+    except TradeLedgerError as exc:
+        _fail(exc)
+        return
+    console.print(f"[green]verified[/]: recomputed {result.grams / 1000:,.3f} kg CO2, as stated")
 
 
 @app.command()

@@ -32,6 +32,7 @@ DEMO_ORGS: tuple[tuple[str, str, str, str], ...] = (
     ("fastfreight", "FastFreight Logistics", "logistics", "LEI-213800MBWEIJDM5CU638"),
     ("dongguan-castings", "Dongguan Castings", "supplier", "USCC-91441900MA4W0XXX2"),
     ("tradeledger-iot", "TradeLedger IoT Oracle", "iot_oracle", "LEI-TLIOT0000000000001"),
+    ("green-verify", "GreenVerify Assurance", "carbon_verifier", "LEI-GRNVRFY00000000001"),
     ("ledger-audit", "Ledger Audit & Co", "auditor", "LEI-549300TRUWO2CD2G5692"),
 )
 

@@ -276,3 +276,86 @@ def test_simulate_publishes_signed_readings(cli: Cli, harness: ChainHarness, mqt
         assert harness.chain.devices().is_valid_signer(reading.device_id, signer, reading.timestamp)
         signers.add(signer)
     assert len(received) >= 12 and len(signers) == 5
+
+
+def test_carbon_statement_and_verification_from_anchored_readings(cli: Cli, harness: ChainHarness) -> None:
+    import json as jsonlib
+    from datetime import UTC, datetime
+
+    from api.carbon.models import ReadingBatchRow, ReadingRow
+    from chain.client import org_key_name
+    from chain.merkle import StandardMerkleTree
+    from oracles.iot.batcher import LEAF_TYPES, leaf_value
+
+    cli("demo")
+    nothing = cli(
+        "carbon",
+        "statement",
+        "--org",
+        "acme-motors",
+        "--from",
+        "2026-01-01T00:00:00Z",
+        "--to",
+        "2026-02-01T00:00:00Z",
+        ok=False,
+    )
+    acme = to_hex32(org_id("acme-motors"))
+    rows = [
+        ReadingRow(
+            device_id="0x" + "44" * 32,
+            owner=acme,
+            sequence=i,
+            timestamp=1_780_000_000 + i,
+            metric="natural_gas_m3",
+            value_milli=2_000,
+            unit="m3",
+            binding="0x" + "aa" * 32,
+            signer="0x" + "00" * 20,
+            signature="0x",
+            received_at=datetime.now(UTC),
+        )
+        for i in (1, 2)
+    ]
+    tree = StandardMerkleTree.of([leaf_value(r) for r in rows], LEAF_TYPES)
+    harness.chain.carbon(org_key_name(org_id("tradeledger-iot"))).anchor_readings(tree.root, 2, 1, 2)
+    engine = make_engine(f"sqlite:///{cli.database}")
+    with Session(engine) as session:
+        for i, row in enumerate(rows):
+            row.batch_root, row.proof = (
+                "0x" + tree.root.hex(),
+                jsonlib.dumps([p.hex() for p in tree.proof(i)]),
+            )
+            session.add(row)
+        session.add(
+            ReadingBatchRow(
+                root="0x" + tree.root.hex(),
+                count=2,
+                period_start=1,
+                period_end=2,
+                status="anchored",
+                created_at=datetime.now(UTC),
+            )
+        )
+        session.commit()
+    engine.dispose()
+
+    stated = cli(
+        "carbon",
+        "statement",
+        "--org",
+        "acme-motors",
+        "--scope",
+        "1",
+        "--from",
+        "2026-05-01T00:00:00Z",
+        "--to",
+        "2026-06-30T00:00:00Z",
+    )
+    statement = re.search(r"0x[0-9a-f]{64}", stated).group(0)  # type: ignore[union-attr]
+    verified = cli("carbon", "verify", statement, "--verifier", "green-verify")
+    by_supplier = cli("carbon", "verify", statement, "--verifier", "shenzhen-precision", ok=False)
+
+    assert "(no_readings)" in nothing
+    assert "7.630 kg CO2 from 2 readings in 1 batch(es)" in stated  # 4 m3 x 1,907.4 g
+    assert "verified" in verified
+    assert "(access_managed_unauthorized)" in by_supplier

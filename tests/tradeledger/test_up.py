@@ -80,6 +80,7 @@ def test_up_serves_the_demo_consortium_and_a_second_run_resumes_it(tmp_path: Pat
         "FastFreight Logistics",
         "Dongguan Castings",
         "TradeLedger IoT Oracle",
+        "GreenVerify Assurance",
         "Ledger Audit & Co",
     }
 
