@@ -38,6 +38,7 @@ DEMO_ORGS: tuple[tuple[str, str, str, str], ...] = (
 
 
 log = logging.getLogger(__name__)
+IOT_HANDLE = "tradeledger-iot"  # the demo IoT oracle organisation
 
 
 def credentials_file() -> Path:

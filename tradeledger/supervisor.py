@@ -8,22 +8,29 @@ its OpenAPI docs. A second run resumes the same chain and database.
 from __future__ import annotations
 
 import contextlib
+import os
+import socket
 import threading
 from contextlib import ExitStack
+from urllib.parse import urlparse
 
 import uvicorn
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from api.app import create_app
 from api.db import make_engine, migrate
 from api.projections import all_projections
 from api.settings import get_settings
+from chain.client import Chain, org_key_name
 from chain.compiler import compile_project
 from chain.config import network_settings
+from chain.ids import org_id
 from chain.indexer import Indexer
-from tradeledger.demo import credentials_file, seed_demo
+from oracles.iot.worker import IotOracle, OracleConfig
+from tradeledger.demo import IOT_HANDLE, credentials_file, seed_demo
 from tradeledger.runtime import connect_chain, deploy_if_needed, embedded_node
 
 
@@ -59,6 +66,7 @@ def run_stack(console: Console, *, api_port: int | None = None) -> None:
         follower.start()
         resources.callback(follower.join, 5)
         resources.callback(stop.set)
+        iot_status = _start_iot_oracle(chain, engine, stop, resources)
 
         app = create_app(settings, engine=engine)
         app.state.chain = chain
@@ -71,6 +79,7 @@ def run_stack(console: Console, *, api_port: int | None = None) -> None:
         table.add_row("health / metrics", f"{base}/healthz  {base}/metrics")
         table.add_row("chain", f"{url} (chain {chain.chain_id}, {network.name})")
         table.add_row("database", engine.url.render_as_string(hide_password=True))
+        table.add_row("IoT ingestion", iot_status)
         console.print(table)
         if credentials:
             console.print(f"[bold]demo API keys[/] (also in {credentials_file()}):")
@@ -84,3 +93,26 @@ def run_stack(console: Console, *, api_port: int | None = None) -> None:
             server.run()
         console.print("stopping…")
     console.print("stopped; state saved.")
+
+
+def _start_iot_oracle(chain: Chain, engine: Engine, stop: threading.Event, resources: ExitStack) -> str:
+    """Run the IoT oracle beside the API when an MQTT broker answers; say what happened either way."""
+    broker = os.environ.get("TRADELEDGER_MQTT_URL", "mqtt://127.0.0.1:1883")
+    target = urlparse(broker)
+    try:
+        socket.create_connection((target.hostname or "127.0.0.1", target.port or 1883), timeout=1).close()
+    except OSError:
+        return f"off: no MQTT broker at {broker} (set TRADELEDGER_MQTT_URL, then `tradeledger oracle`)"
+    key = os.environ.get("TRADELEDGER_IOT_ORACLE_KEY") or org_key_name(org_id(IOT_HANDLE))
+    if not chain.keystore.exists(key):
+        return f"off: no IoT oracle key {key!r} here (set TRADELEDGER_IOT_ORACLE_KEY)"
+    config = OracleConfig(
+        broker_url=broker,
+        client_id=os.environ.get("TRADELEDGER_IOT_CLIENT_ID", "tradeledger-up-oracle"),
+        group=os.environ.get("TRADELEDGER_IOT_GROUP", "tradeledger-iot-oracles"),
+    )
+    oracle = IotOracle(config, engine, chain, key)
+    worker = threading.Thread(target=oracle.run, args=(stop,), name="iot-oracle", daemon=True)
+    worker.start()
+    resources.callback(worker.join, 10)
+    return f"oracle consuming {broker} (try `tradeledger simulate` in another terminal)"

@@ -54,6 +54,9 @@ def test_up_serves_the_demo_consortium_and_a_second_run_resumes_it(tmp_path: Pat
         "TRADELEDGER_API_PORT": str(port),
         "TRADELEDGER_ENVIRONMENT": "development",
         "COLUMNS": "200",
+        # this run's own group and session: no other oracle session on the broker may take a share
+        "TRADELEDGER_IOT_GROUP": f"test-up-{port}",
+        "TRADELEDGER_IOT_CLIENT_ID": f"test-up-{port}",
     }
     for name in ("TRADELEDGER_DATABASE_URL", "DATABASE_URL", "TRADELEDGER_RPC_URL", "TRADELEDGER_NETWORK"):
         env.pop(name, None)
@@ -65,12 +68,28 @@ def test_up_serves_the_demo_consortium_and_a_second_run_resumes_it(tmp_path: Pat
         credentials = json.loads((tmp_path / "var" / "demo-credentials.json").read_text())
         key = credentials["acme-motors"]["api_key"]
         orgs = httpx.get(f"{base}/api/v1/organisations", headers={"Authorization": f"Bearer {key}"}).json()
+        if (
+            "oracle consuming" in log.read_text()
+        ):  # a broker answers here (always in CI): readings flow end to end
+            simulate = [sys.executable, "-m", "tradeledger.cli", "simulate", "--devices", "3", "--count", "9"]
+            subprocess.run(
+                simulate, cwd=project_root(), env=env, check=True, capture_output=True, timeout=120
+            )
+            deadline = time.monotonic() + 60
+            ingestion: dict[str, int] = {}
+            while time.monotonic() < deadline and ingestion.get("accepted", 0) < 9:
+                ingestion = httpx.get(
+                    f"{base}/api/v1/iot/ingestion", headers={"Authorization": f"Bearer {key}"}
+                ).json()
+                time.sleep(0.5)
+            assert ingestion.get("accepted") == 9, (ingestion, log.read_text())
     finally:
         code = _stop(first)
     manifest = next((tmp_path / "var" / "deployments").glob("*.json")).read_text()
 
     assert code == 0, log.read_text()
     assert "stopped; state saved." in log.read_text()
+    assert "IoT ingestion" in log.read_text()
     assert key in log.read_text()  # the demo keys are printed
     assert {o["name"] for o in orgs} == {
         "Consortium Operator",
