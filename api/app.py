@@ -7,6 +7,7 @@ from sqlalchemy import Engine
 
 from api import errors
 from api.auth.router import router as api_keys_router
+from api.carbon.account import router as carbon_account_router
 from api.carbon.router import router as carbon_router
 from api.db import make_engine
 from api.financing.router import router as financing_router
@@ -48,4 +49,5 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(receivables_router)
     app.include_router(financing_router)
     app.include_router(carbon_router)
+    app.include_router(carbon_account_router)
     return app

@@ -1,7 +1,7 @@
 """Every table of the API, imported in one place for Alembic and tests."""
 
 from api.auth.models import ApiKey
-from api.carbon.models import DeviceRow, IngestCounter, ReadingBatchRow, ReadingRow
+from api.carbon.models import DeviceRow, IngestCounter, ReadingBatchRow, ReadingRow, StatementRow
 from api.documents.models import StoredDocument
 from api.financing.models import FinancingRow, OfferRow
 from api.idempotency import IdempotencyRecord
@@ -25,6 +25,7 @@ __all__ = [
     "ReadingBatchRow",
     "ReadingRow",
     "ReceivableRow",
+    "StatementRow",
     "StoredDocument",
     "Organisation",
     "OrganisationAccount",

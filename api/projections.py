@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from api.carbon.projection import DevicesProjection
+from api.carbon.projection import DevicesProjection, StatementsProjection
 from api.financing.projection import FinancingProjection
 from api.orders.projection import OrdersProjection
 from api.participants.projection import ParticipantsProjection
@@ -17,4 +17,5 @@ def all_projections() -> list[Projection]:
         ReceivablesProjection(),
         FinancingProjection(),
         DevicesProjection(),
+        StatementsProjection(),
     ]

@@ -67,3 +67,19 @@ class DeviceRow(SQLModel, table=True):
     generation: int
     binding: str = Field(max_length=66)
     registered_block: int
+
+
+class StatementRow(SQLModel, table=True):
+    """Emission statements as the index sees them (a projection of CarbonLedger events)."""
+
+    __tablename__ = "carbon_statements"
+
+    statement_id: str = Field(primary_key=True, max_length=66)
+    org: str = Field(max_length=66, index=True)
+    scope: int
+    grams: int = Field(sa_column=Column(Numeric(78, 0), nullable=False))
+    factor_set: str = Field(max_length=66)
+    batches: str = Field(sa_column=Column(Text, nullable=False))  # JSON list of roots
+    status: str = Field(max_length=16)  # submitted | verified
+    verifier: str | None = Field(default=None, max_length=66)
+    submitted_block: int

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 
 from sqlmodel import Session, SQLModel
 
-from api.carbon.models import DeviceRow
+from api.carbon.models import DeviceRow, StatementRow
 from chain.carbon_contracts import DeviceKind
 from chain.events import ChainEvent
 
@@ -38,5 +39,31 @@ class DevicesProjection:
                 row.binding = a["binding"]
             elif event.name == "DeviceRevoked":
                 row.status = "revoked"
+            session.add(row)
+        session.flush()
+
+
+class StatementsProjection:
+    tables: Sequence[type[SQLModel]] = (StatementRow,)
+
+    def apply(self, session: Session, event: ChainEvent) -> None:
+        if event.contract != "CarbonLedger":
+            return
+        a = event.args
+        if event.name == "StatementSubmitted":
+            session.add(
+                StatementRow(
+                    statement_id=a["id"],
+                    org=a["org"],
+                    scope=int(a["scope"]),
+                    grams=int(a["gramsCO2e"]),
+                    factor_set=a["factorSet"],
+                    batches=json.dumps(a["batches"]),
+                    status="submitted",
+                    submitted_block=event.block_number,
+                )
+            )
+        elif event.name == "StatementVerified" and (row := session.get(StatementRow, a["id"])) is not None:
+            row.status, row.verifier = "verified", a["verifier"]
             session.add(row)
         session.flush()

@@ -62,6 +62,7 @@ def submit_statement(
     )
     if not statement.batches:
         raise Conflict("no anchored readings in that period and scope; nothing to state", code="no_readings")
+    ensure_factor_set(chain, factors)
     statement_id, _ = chain.carbon(signing_key(chain, org)).submit_statement(
         scope,
         period,

@@ -1,0 +1,266 @@
+"""``/api/v1/carbon``: emission statements (submit, verify), the carbon account, credits (issue, retire)."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+from eth_utils import keccak
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from sqlmodel import Session, col, or_, select
+
+from api.auth.deps import CallerDep, WriterDep
+from api.auth.service import Caller
+from api.carbon.emissions import ZERO, load_factor_set
+from api.carbon.models import StatementRow
+from api.carbon.service import submit_statement, verify_statement
+from api.db import SessionDep
+from api.idempotency import IdempotencyKey, once
+from api.participants.models import OrganisationAccount
+from api.runtime import chain_and_indexer, signing_key
+from chain.errors import Forbidden, NotFound
+from chain.ids import from_hex32
+from chain.index_models import ChainEventRow
+from chain.sender import Receipt
+
+router = APIRouter(prefix="/api/v1/carbon", tags=["carbon"])
+Hex32 = Annotated[str, Field(pattern=r"^0x[0-9a-fA-F]{64}$")]
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class StatementIn(_Body):
+    scope: int = Field(ge=1, le=2, description="1: combustion (gas, diesel, truck fuel); 2: electricity")
+    period_start: AwareDatetime
+    period_end: AwareDatetime
+    region: str = Field(
+        default="CN", min_length=2, max_length=8, description="grid region of the electricity factor"
+    )
+    subject: str | None = Field(default=None, description="a facility or shipment label, to state it alone")
+
+
+class VerifyIn(_Body):
+    region: str = Field(default="CN", min_length=2, max_length=8)
+
+
+class CreditsIn(_Body):
+    project: str = Field(
+        min_length=1, max_length=128, description="project label; its keccak256 is the project id"
+    )
+    vintage: int = Field(ge=2000, le=2100)
+    to: Hex32 = Field(description="the organisation receiving the credits")
+    kg: int = Field(gt=0, description="credits, in kg CO2e")
+    statement: Hex32 = Field(description="the verified statement the reduction is shown by")
+
+
+class RetireIn(_Body):
+    kg: int = Field(gt=0)
+    beneficiary: str = Field(min_length=1, max_length=128)
+    reason: str = Field(min_length=1, max_length=256)
+
+
+class StatementOut(BaseModel):
+    id: str
+    org: str
+    scope: int
+    grams_co2: int
+    factor_set: str
+    batches: list[str]
+    status: str
+    verifier: str | None
+
+
+class CreditHolding(BaseModel):
+    token_id: str
+    kg: int
+
+
+class AccountOut(BaseModel):
+    organisation: str
+    statements: list[StatementOut]
+    credits: list[CreditHolding]
+    retired_kg: int
+
+
+class TxOnly(BaseModel):
+    tx_hash: str
+    block_number: int
+    token_id: str | None = None
+
+
+def _out(row: StatementRow) -> StatementOut:
+    return StatementOut(
+        id=row.statement_id,
+        org=row.org,
+        scope=row.scope,
+        grams_co2=int(row.grams),
+        factor_set=row.factor_set,
+        batches=json.loads(row.batches),
+        status=row.status,
+        verifier=row.verifier,
+    )
+
+
+def _settled(request: Request, session: Session, receipt: Receipt) -> None:
+    _, indexer = chain_and_indexer(request)
+    session.commit()
+    indexer.sync(receipt.block_number)
+    session.expire_all()
+
+
+def _statement(session: Session, caller: Caller, statement_id: str) -> StatementRow:
+    row = session.get(StatementRow, statement_id.lower())
+    if row is None or (row.org != caller.org_id and caller.role != "carbon_verifier"):
+        raise NotFound(f"no statement {statement_id} visible to you", code="statement_not_found")
+    return row
+
+
+@router.post("/statements", status_code=201, response_model=StatementOut)
+def submit(
+    body: StatementIn,
+    caller: WriterDep,
+    session: SessionDep,
+    request: Request,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Compute your emissions for a scope and period from your anchored readings and state them on chain."""
+
+    def run() -> StatementOut:
+        chain, indexer = chain_and_indexer(request)
+        factors = load_factor_set()
+        subject = "0x" + keccak(text=body.subject).hex() if body.subject else ZERO
+        period = (int(body.period_start.timestamp()), int(body.period_end.timestamp()))
+        statement_id, _ = submit_statement(
+            chain,
+            session,
+            caller.org_id,
+            factors,
+            scope=body.scope,
+            period=period,
+            region=body.region,
+            subject=subject,
+        )
+        indexer.sync()
+        return _out(_statement(session, caller, "0x" + statement_id.hex()))
+
+    return once(request, session, caller.org_id, idempotency_key, body, 201, run)
+
+
+@router.get("/statements", response_model=list[StatementOut])
+def statements(caller: CallerDep, session: SessionDep) -> list[StatementOut]:
+    """Your statements; carbon verifiers see every statement."""
+    query = select(StatementRow).order_by(col(StatementRow.submitted_block))
+    if caller.role != "carbon_verifier":
+        query = query.where(StatementRow.org == caller.org_id)
+    return [_out(row) for row in session.exec(query)]
+
+
+@router.post("/statements/{statement_id}/verify", response_model=StatementOut)
+def verify(
+    statement_id: str,
+    body: VerifyIn,
+    caller: WriterDep,
+    session: SessionDep,
+    request: Request,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """A carbon verifier recomputes the statement from the anchored readings; verified only if it matches."""
+    if caller.role != "carbon_verifier":
+        raise Forbidden("only carbon verifiers verify statements", code="role_required")
+
+    def run() -> StatementOut:
+        chain, indexer = chain_and_indexer(request)
+        row = _statement(session, caller, statement_id)
+        verify_statement(
+            chain, session, caller.org_id, from_hex32(row.statement_id), load_factor_set(), body.region
+        )
+        indexer.sync()
+        session.expire_all()
+        return _out(_statement(session, caller, statement_id))
+
+    return once(request, session, caller.org_id, idempotency_key, body, 200, run)
+
+
+@router.post("/credits", status_code=201, response_model=TxOnly)
+def issue(
+    body: CreditsIn,
+    caller: WriterDep,
+    session: SessionDep,
+    request: Request,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """A carbon verifier issues credits for a verified reduction (once per statement)."""
+    if caller.role != "carbon_verifier":
+        raise Forbidden("only carbon verifiers issue credits", code="role_required")
+
+    def run() -> TxOnly:
+        chain, _ = chain_and_indexer(request)
+        account = _account(session, body.to.lower())
+        token, receipt = chain.credits(signing_key(chain, caller.org_id)).issue_credits(
+            keccak(text=body.project), body.vintage, account, body.kg, from_hex32(body.statement.lower())
+        )
+        _settled(request, session, receipt)
+        return TxOnly(tx_hash=receipt.tx_hash, block_number=receipt.block_number, token_id=f"0x{token:064x}")
+
+    return once(request, session, caller.org_id, idempotency_key, body, 201, run)
+
+
+@router.post("/credits/{token_id}/retire", response_model=TxOnly)
+def retire(
+    token_id: str,
+    body: RetireIn,
+    caller: WriterDep,
+    session: SessionDep,
+    request: Request,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Retire your credits for good, naming the beneficiary and the reason."""
+
+    def run() -> TxOnly:
+        chain, _ = chain_and_indexer(request)
+        receipt = chain.credits(signing_key(chain, caller.org_id)).retire(
+            int(token_id, 16), body.kg, body.beneficiary, body.reason
+        )
+        _settled(request, session, receipt)
+        return TxOnly(tx_hash=receipt.tx_hash, block_number=receipt.block_number, token_id=token_id)
+
+    return once(request, session, caller.org_id, idempotency_key, body, 200, run)
+
+
+@router.get("/account", response_model=AccountOut)
+def account(caller: CallerDep, session: SessionDep, request: Request) -> AccountOut:
+    """Your statements, credit holdings and retired credits."""
+    chain, _ = chain_and_indexer(request)
+    mine = [_out(r) for r in session.exec(select(StatementRow).where(StatementRow.org == caller.org_id))]
+    issued = session.exec(select(ChainEventRow).where(ChainEventRow.name == "CreditsIssued"))
+    tokens = sorted({int(json.loads(e.args)["tokenId"]) for e in issued})
+    holder = _account(session, caller.org_id)
+    holdings = [
+        CreditHolding(token_id=f"0x{t:064x}", kg=chain.credits().balance_of(holder, t)) for t in tokens
+    ]
+    retirements = session.exec(
+        select(ChainEventRow).where(
+            ChainEventRow.name == "CreditsRetired", col(ChainEventRow.args).contains(caller.org_id)
+        )
+    )
+    retired = sum(
+        int(json.loads(e.args)["kg"]) for e in retirements if json.loads(e.args)["holder"] == caller.org_id
+    )
+    return AccountOut(
+        organisation=caller.org_id, statements=mine, credits=[h for h in holdings if h.kg], retired_kg=retired
+    )
+
+
+def _account(session: Session, org: str) -> str:
+    row = session.exec(
+        select(OrganisationAccount)
+        .where(or_(OrganisationAccount.org_id == org))
+        .order_by(col(OrganisationAccount.id))
+    ).first()
+    if row is None:
+        raise NotFound(f"no organisation {org}", code="organisation_not_found")
+    return row.address

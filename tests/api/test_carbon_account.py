@@ -1,0 +1,98 @@
+"""Statements, verification, credits and the carbon account through the HTTP API (real anvil, both DBs)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Engine
+
+from tests.api.trade_stack import TradeStack, start_stack
+from tests.carbon.test_statements import _anchored_readings
+from tests.conftest import ChainHarness
+
+pytestmark = pytest.mark.chain
+PERIOD = {"period_start": "1970-01-01T00:00:00Z", "period_end": "1970-01-01T01:00:00Z"}
+
+
+@pytest.fixture
+def stack(harness: ChainHarness, db_engine: Engine) -> Iterator[TradeStack]:
+    s = start_stack(harness, db_engine)
+    for handle, role in (("oracle", "iot_oracle"), ("verifier", "carbon_verifier")):
+        created = s.post(
+            "operator",
+            "/organisations",
+            {"handle": f"{handle}-ca", "name": handle.title(), "role": role, "legal_id": f"LEI-{handle}"},
+            expect=201,
+        )
+        s.keys[handle], s.ids[handle] = created["api_key"], created["organisation"]["id"]
+    with s.client:
+        yield s
+
+
+def test_statement_to_retired_credits(stack: TradeStack) -> None:
+    s = stack
+    _anchored_readings(s, [10_000, 2_500, 7_500])  # 20 kWh of the supplier's, anchored
+
+    statement = s.post("supplier", "/carbon/statements", {"scope": 2, **PERIOD}, expect=201)
+    assert (statement["grams_co2"], statement["status"], len(statement["batches"])) == (
+        10_732,
+        "submitted",
+        1,
+    )
+    assert (
+        s.post("buyer", f"/carbon/statements/{statement['id']}/verify", {}, expect=403)["code"]
+        == "role_required"
+    )
+    assert (
+        s.post("verifier", f"/carbon/statements/{statement['id']}/verify", {}, expect=200)["status"]
+        == "verified"
+    )
+    assert s.get("rival", "/carbon/statements") == []
+    assert [x["id"] for x in s.get("verifier", "/carbon/statements")] == [statement["id"]]
+
+    credits = {
+        "project": "acme-plant-1 efficiency",
+        "vintage": 2026,
+        "to": s.ids["supplier"],
+        "kg": 100,
+        "statement": statement["id"],
+    }
+    token = s.post("verifier", "/carbon/credits", credits, expect=201)["token_id"]
+    assert s.post("verifier", "/carbon/credits", credits, expect=409)["code"] == "credits_already_issued"
+    assert s.post("supplier", "/carbon/credits", credits, expect=403)["code"] == "role_required"
+    retire = {"kg": 40, "beneficiary": "ACME Motors", "reason": "2026 scope 2"}
+    s.post("supplier", f"/carbon/credits/{token}/retire", retire, expect=200)
+    too_much = s.post("supplier", f"/carbon/credits/{token}/retire", {**retire, "kg": 61}, expect=409)
+
+    account = s.get("supplier", "/carbon/account")
+    assert too_much["code"] == "erc1155_insufficient_balance"
+    assert account["credits"] == [{"token_id": token, "kg": 60}] and account["retired_kg"] == 40
+    assert [x["status"] for x in account["statements"]] == ["verified"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"scope": 3, **PERIOD},
+        {"scope": 2, "period_start": "1970-01-01T00:00:00", "period_end": "x"},
+        {"scope": 2},
+    ],
+)
+def test_bad_statement_requests_are_422_and_write_nothing(stack: TradeStack, body: dict[str, object]) -> None:
+    block = stack.harness.chain.w3.eth.block_number
+
+    response = stack.post("supplier", "/carbon/statements", body, expect=422)
+
+    assert response["code"] == "invalid_request"
+    assert stack.harness.chain.w3.eth.block_number == block
+
+
+def test_a_period_without_anchored_readings_states_nothing(stack: TradeStack) -> None:
+    block = stack.harness.chain.w3.eth.block_number
+
+    response = stack.post("supplier", "/carbon/statements", {"scope": 1, **PERIOD}, expect=409)
+
+    assert response["code"] == "no_readings"
+    assert stack.harness.chain.w3.eth.block_number == block
+    assert stack.get("supplier", "/carbon/statements") == []
