@@ -12,10 +12,11 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
-from fastapi import Header, Request
+from fastapi import Depends, Header, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
@@ -23,6 +24,10 @@ from sqlalchemy import Column, DateTime, Text, UniqueConstraint
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel, select
 
+from api.auth.deps import OperatorDep, WriterDep
+from api.auth.service import Caller
+from api.db import SessionDep
+from api.service_base import ChainService
 from chain.errors import InvalidInput
 
 KEY_PATTERN = re.compile(r"^[\x21-\x7e]{1,255}$")
@@ -104,22 +109,46 @@ def idempotent(
     return JSONResponse(encoded, status_code=status)
 
 
-def once(
-    request: Request,
-    session: Session,
-    org_id: str,
-    key: str | None,
-    body: BaseModel | None,
-    status: int,
-    run: Callable[[], Any],
-) -> JSONResponse:
-    """An endpoint's write, run once per Idempotency-Key: ``run()``'s result answered with ``status``."""
-    return idempotent(
-        session,
-        org_id=org_id,
-        key=key,
-        method=request.method,
-        path=request.url.path,
-        body=body,
-        run=lambda: (status, run()),
-    )
+S = TypeVar("S", bound=ChainService)
+
+
+@dataclass(frozen=True)
+class Write:
+    """One request that writes to the chain: who writes, its session, and its Idempotency-Key."""
+
+    request: Request
+    session: Session
+    caller: Caller
+    key: str | None
+
+    def service(self, cls: type[S]) -> S:
+        """A domain service wired to the app's chain and indexer (503 ``chain_unavailable`` without them)."""
+        return cls.for_request(self.session, self.request)
+
+    def once(self, body: BaseModel | None, status: int, run: Callable[[], Any]) -> JSONResponse:
+        """``run()``'s result answered with ``status``, run once per Idempotency-Key."""
+        return idempotent(
+            self.session,
+            org_id=self.caller.org_id,
+            key=self.key,
+            method=self.request.method,
+            path=self.request.url.path,
+            body=body,
+            run=lambda: (status, run()),
+        )
+
+
+def _write(
+    request: Request, session: SessionDep, caller: WriterDep, idempotency_key: IdempotencyKey = None
+) -> Write:
+    return Write(request, session, caller, idempotency_key)
+
+
+def _operator_write(
+    request: Request, session: SessionDep, caller: OperatorDep, idempotency_key: IdempotencyKey = None
+) -> Write:
+    return Write(request, session, caller, idempotency_key)
+
+
+WriteDep = Annotated[Write, Depends(_write)]  # an active member's key with the write scope
+OperatorWriteDep = Annotated[Write, Depends(_operator_write)]  # the consortium operator's

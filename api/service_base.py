@@ -33,7 +33,7 @@ class ChainService:
             raise RuntimeError(f"{type(self).__name__} needs a chain and an indexer to write")
         return self.chain, self.indexer
 
-    def _settle(self, receipt: Receipt) -> None:
+    def settle(self, receipt: Receipt) -> None:
         """Commit what the write stored here and index up to its block, so reads see it at once."""
         self.session.commit()
         _, indexer = self._wired()

@@ -11,19 +11,19 @@ from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from sqlmodel import Session, col, or_, select
 
-from api.auth.deps import CallerDep, WriterDep
+from api.auth.deps import CallerDep
 from api.auth.service import Caller
 from api.carbon.emissions import ZERO, load_factor_set
 from api.carbon.models import StatementRow
 from api.carbon.service import submit_statement, verify_statement
 from api.db import SessionDep
-from api.idempotency import IdempotencyKey, once
+from api.idempotency import WriteDep
 from api.participants.models import OrganisationAccount
 from api.runtime import chain_and_indexer, signing_key
+from api.service_base import ChainService
 from chain.errors import Forbidden, NotFound
 from chain.ids import from_hex32
 from chain.index_models import ChainEventRow
-from chain.sender import Receipt
 
 router = APIRouter(prefix="/api/v1/carbon", tags=["carbon"])
 Hex32 = Annotated[str, Field(pattern=r"^0x[0-9a-fA-F]{64}$")]
@@ -105,13 +105,6 @@ def _out(row: StatementRow) -> StatementOut:
     )
 
 
-def _settled(request: Request, session: Session, receipt: Receipt) -> None:
-    _, indexer = chain_and_indexer(request)
-    session.commit()
-    indexer.sync(receipt.block_number)
-    session.expire_all()
-
-
 def _statement(session: Session, caller: Caller, statement_id: str) -> StatementRow:
     row = session.get(StatementRow, statement_id.lower())
     if row is None or (row.org != caller.org_id and caller.role != "carbon_verifier"):
@@ -120,24 +113,18 @@ def _statement(session: Session, caller: Caller, statement_id: str) -> Statement
 
 
 @router.post("/statements", status_code=201, response_model=StatementOut)
-def submit(
-    body: StatementIn,
-    caller: WriterDep,
-    session: SessionDep,
-    request: Request,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
+def submit(body: StatementIn, write: WriteDep) -> JSONResponse:
     """Compute your emissions for a scope and period from your anchored readings and state them on chain."""
 
     def run() -> StatementOut:
-        chain, indexer = chain_and_indexer(request)
+        chain, indexer = chain_and_indexer(write.request)
         factors = load_factor_set()
         subject = "0x" + keccak(text=body.subject).hex() if body.subject else ZERO
         period = (int(body.period_start.timestamp()), int(body.period_end.timestamp()))
         statement_id, _ = submit_statement(
             chain,
-            session,
-            caller.org_id,
+            write.session,
+            write.caller.org_id,
             factors,
             scope=body.scope,
             period=period,
@@ -145,9 +132,9 @@ def submit(
             subject=subject,
         )
         indexer.sync()
-        return _out(_statement(session, caller, "0x" + statement_id.hex()))
+        return _out(_statement(write.session, write.caller, "0x" + statement_id.hex()))
 
-    return once(request, session, caller.org_id, idempotency_key, body, 201, run)
+    return write.once(body, 201, run)
 
 
 @router.get("/statements", response_model=list[StatementOut])
@@ -160,75 +147,60 @@ def statements(caller: CallerDep, session: SessionDep) -> list[StatementOut]:
 
 
 @router.post("/statements/{statement_id}/verify", response_model=StatementOut)
-def verify(
-    statement_id: str,
-    body: VerifyIn,
-    caller: WriterDep,
-    session: SessionDep,
-    request: Request,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
+def verify(statement_id: str, body: VerifyIn, write: WriteDep) -> JSONResponse:
     """A carbon verifier recomputes the statement from the anchored readings; verified only if it matches."""
-    if caller.role != "carbon_verifier":
+    if write.caller.role != "carbon_verifier":
         raise Forbidden("only carbon verifiers verify statements", code="role_required")
 
     def run() -> StatementOut:
-        chain, indexer = chain_and_indexer(request)
-        row = _statement(session, caller, statement_id)
+        chain, indexer = chain_and_indexer(write.request)
+        row = _statement(write.session, write.caller, statement_id)
         verify_statement(
-            chain, session, caller.org_id, from_hex32(row.statement_id), load_factor_set(), body.region
+            chain,
+            write.session,
+            write.caller.org_id,
+            from_hex32(row.statement_id),
+            load_factor_set(),
+            body.region,
         )
         indexer.sync()
-        session.expire_all()
-        return _out(_statement(session, caller, statement_id))
+        write.session.expire_all()
+        return _out(_statement(write.session, write.caller, statement_id))
 
-    return once(request, session, caller.org_id, idempotency_key, body, 200, run)
+    return write.once(body, 200, run)
 
 
 @router.post("/credits", status_code=201, response_model=TxOnly)
-def issue(
-    body: CreditsIn,
-    caller: WriterDep,
-    session: SessionDep,
-    request: Request,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
+def issue(body: CreditsIn, write: WriteDep) -> JSONResponse:
     """A carbon verifier issues credits for a verified reduction (once per statement)."""
-    if caller.role != "carbon_verifier":
+    if write.caller.role != "carbon_verifier":
         raise Forbidden("only carbon verifiers issue credits", code="role_required")
 
     def run() -> TxOnly:
-        chain, _ = chain_and_indexer(request)
-        account = _account(session, body.to.lower())
-        token, receipt = chain.credits(signing_key(chain, caller.org_id)).issue_credits(
+        chain, _ = chain_and_indexer(write.request)
+        account = _account(write.session, body.to.lower())
+        token, receipt = chain.credits(signing_key(chain, write.caller.org_id)).issue_credits(
             keccak(text=body.project), body.vintage, account, body.kg, from_hex32(body.statement.lower())
         )
-        _settled(request, session, receipt)
+        write.service(ChainService).settle(receipt)
         return TxOnly(tx_hash=receipt.tx_hash, block_number=receipt.block_number, token_id=f"0x{token:064x}")
 
-    return once(request, session, caller.org_id, idempotency_key, body, 201, run)
+    return write.once(body, 201, run)
 
 
 @router.post("/credits/{token_id}/retire", response_model=TxOnly)
-def retire(
-    token_id: str,
-    body: RetireIn,
-    caller: WriterDep,
-    session: SessionDep,
-    request: Request,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
+def retire(token_id: str, body: RetireIn, write: WriteDep) -> JSONResponse:
     """Retire your credits for good, naming the beneficiary and the reason."""
 
     def run() -> TxOnly:
-        chain, _ = chain_and_indexer(request)
-        receipt = chain.credits(signing_key(chain, caller.org_id)).retire(
+        chain, _ = chain_and_indexer(write.request)
+        receipt = chain.credits(signing_key(chain, write.caller.org_id)).retire(
             int(token_id, 16), body.kg, body.beneficiary, body.reason
         )
-        _settled(request, session, receipt)
+        write.service(ChainService).settle(receipt)
         return TxOnly(tx_hash=receipt.tx_hash, block_number=receipt.block_number, token_id=token_id)
 
-    return once(request, session, caller.org_id, idempotency_key, body, 200, run)
+    return write.once(body, 200, run)
 
 
 @router.get("/account", response_model=AccountOut)

@@ -87,7 +87,7 @@ class FinancingService(ChainService):
         fid, receipt = chain.financing(signing_key(chain, caller.org_id)).request(
             int(row.receivable_id, 16), min_advance
         )
-        self._settle(receipt)
+        self.settle(receipt)
         return self.out(self._get("0x" + fid.hex()), caller, receipt)
 
     def offer(self, caller: Caller, financing_id: str, body: OfferIn) -> FinancingOut:
@@ -104,7 +104,7 @@ class FinancingService(ChainService):
             recourse=body.recourse,
         )
         self._allow_financing(chain, key, body.advance_minor)  # the cash leg, should the holder accept
-        self._settle(receipt)
+        self.settle(receipt)
         return self.out(self._get(row.financing_id), caller, receipt)
 
     def accept(self, caller: Caller, financing_id: str, financier: str) -> FinancingOut:
@@ -115,7 +115,7 @@ class FinancingService(ChainService):
         receipt = chain.financing(signing_key(chain, caller.org_id)).accept(
             from_hex32(row.financing_id), from_hex32(financier.lower())
         )
-        self._settle(receipt)
+        self.settle(receipt)
         return self.out(self._get(row.financing_id), caller, receipt)
 
     def approve_review(self, caller: Caller, financing_id: str) -> FinancingOut:
@@ -124,7 +124,7 @@ class FinancingService(ChainService):
         receipt = chain.financing(signing_key(chain, caller.org_id)).approve_review(
             from_hex32(row.financing_id)
         )
-        self._settle(receipt)
+        self.settle(receipt)
         return self.out(self._get(row.financing_id), caller, receipt)
 
     def repay(self, caller: Caller, receivable_id: str, amount: int) -> ReceivableOut:
@@ -145,7 +145,7 @@ class FinancingService(ChainService):
             )
         self._allow_financing(chain, key, amount)
         receipt = chain.financing(key).repay(int(row.receivable_id, 16), amount)
-        self._settle(receipt)
+        self.settle(receipt)
         return receivables.out(receivables.visible(caller, receivable_id), caller, receipt)
 
     def mark_overdue(self, caller: Caller, receivable_id: str) -> ReceivableOut:
@@ -156,7 +156,7 @@ class FinancingService(ChainService):
         receipt = chain.receivables(signing_key(chain, caller.org_id)).mark_overdue(
             int(row.receivable_id, 16)
         )
-        self._settle(receipt)
+        self.settle(receipt)
         return receivables.out(receivables.visible(caller, receivable_id), caller, receipt)
 
     def claim_recourse(self, caller: Caller, financing_id: str) -> FinancingOut:
@@ -168,7 +168,7 @@ class FinancingService(ChainService):
         receipt = chain.financing(signing_key(chain, caller.org_id)).claim_recourse(
             from_hex32(row.financing_id)
         )
-        self._settle(receipt)
+        self.settle(receipt)
         return self.out(self._get(row.financing_id), caller, receipt)
 
     def pause(self, caller: Caller) -> bool:
@@ -179,7 +179,7 @@ class FinancingService(ChainService):
                 "only the consortium operator pauses the financing programme", code="role_required"
             )
         receipt = chain.financing(signing_key(chain, caller.org_id)).transact("pause")
-        self._settle(receipt)
+        self.settle(receipt)
         return bool(chain.financing().call("paused"))
 
     def deposit(self, caller: Caller, to: str, amount: int) -> BalanceOut:
@@ -193,7 +193,7 @@ class FinancingService(ChainService):
         receipt = chain.settlement_token(signing_key(chain, caller.org_id)).mint(
             self._account(org.org_id), amount
         )
-        self._settle(receipt)
+        self.settle(receipt)
         balance = self.balance(org.org_id)
         return balance.model_copy(update={"tx": tx_out(receipt)})
 

@@ -10,9 +10,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
-from api.auth.deps import CallerDep, WriterDep
+from api.auth.deps import CallerDep
 from api.db import PageDep, SessionDep
-from api.idempotency import IdempotencyKey, once
+from api.idempotency import WriteDep
 from api.orders.schemas import GoodsReceiptIn, OrderOut, PurchaseOrderCsv, PurchaseOrderIn, ShipmentIn
 from api.orders.service import OrdersService
 from chain.errors import InvalidInput
@@ -41,10 +41,8 @@ CSV_EXAMPLE = (
 )
 async def upload(
     request: Request,
-    caller: WriterDep,
-    session: SessionDep,
+    write: WriteDep,
     supplier: Annotated[str | None, Query(description="supplier organisation id (CSV uploads)")] = None,
-    idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Upload a purchase order as JSON or as an ERP CSV export (`Content-Type: text/csv`).
 
@@ -65,10 +63,14 @@ async def upload(
     key_body = body if body is not None else PurchaseOrderCsv(csv=text, supplier=supplier or "")
 
     def run() -> OrderOut:
-        svc = OrdersService.for_request(session, request)
-        return svc.upload(caller, csv=text, supplier=supplier) if body is None else svc.upload(caller, body)
+        svc = write.service(OrdersService)
+        return (
+            svc.upload(write.caller, csv=text, supplier=supplier)
+            if body is None
+            else svc.upload(write.caller, body)
+        )
 
-    return await run_in_threadpool(once, request, session, caller.org_id, idempotency_key, key_body, 201, run)
+    return await run_in_threadpool(write.once, key_body, 201, run)
 
 
 @router.get("", response_model=list[OrderOut])
@@ -86,44 +88,16 @@ def order(order_id: str, caller: CallerDep, session: SessionDep) -> OrderOut:
 
 
 @router.post("/{order_id}/shipments", status_code=201, response_model=OrderOut)
-def shipment(
-    order_id: str,
-    body: ShipmentIn,
-    caller: WriterDep,
-    session: SessionDep,
-    request: Request,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
+def shipment(order_id: str, body: ShipmentIn, write: WriteDep) -> JSONResponse:
     """A logistics provider posts a shipment / bill of lading for the order."""
-
-    return once(
-        request,
-        session,
-        caller.org_id,
-        idempotency_key,
-        body,
-        201,
-        lambda: OrdersService.for_request(session, request).add_shipment(caller, order_id, body),
+    return write.once(
+        body, 201, lambda: write.service(OrdersService).add_shipment(write.caller, order_id, body)
     )
 
 
 @router.post("/{order_id}/goods-receipts", status_code=201, response_model=OrderOut)
-def goods_receipt(
-    order_id: str,
-    body: GoodsReceiptIn,
-    caller: WriterDep,
-    session: SessionDep,
-    request: Request,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
+def goods_receipt(order_id: str, body: GoodsReceiptIn, write: WriteDep) -> JSONResponse:
     """The buyer posts a goods receipt (partial deliveries: post several)."""
-
-    return once(
-        request,
-        session,
-        caller.org_id,
-        idempotency_key,
-        body,
-        201,
-        lambda: OrdersService.for_request(session, request).add_goods_receipt(caller, order_id, body),
+    return write.once(
+        body, 201, lambda: write.service(OrdersService).add_goods_receipt(write.caller, order_id, body)
     )

@@ -154,7 +154,7 @@ class OrdersService(ChainService):
         supplier: str | None = None,
     ) -> OrderOut:
         """Anchor the PO document and register the order, as the buyer."""
-        chain, indexer = self._wired()
+        chain, _ = self._wired()
         if caller.role != "core_enterprise":
             raise Forbidden("only core enterprises (buyers) upload purchase orders", code="role_required")
         if csv is not None:
@@ -196,12 +196,11 @@ class OrdersService(ChainService):
         order_id, receipt = chain.orders(key).register_order(
             po.po_number, from_hex32(po.supplier), po.currency, po.total, from_hex32(doc.doc_id)
         )
-        self.session.commit()
-        indexer.sync(receipt.block_number)
+        self.settle(receipt)
         return self.out(self._get(to_hex32(order_id)), caller, receipt)
 
     def add_shipment(self, caller: Caller, order_id: str, body: ShipmentIn) -> OrderOut:
-        chain, indexer = self._wired()
+        chain, _ = self._wired()
         if caller.role != "logistics":
             raise Forbidden("only logistics providers post shipments", code="role_required")
         row = self._get(order_id)
@@ -218,7 +217,7 @@ class OrdersService(ChainService):
         return self._record_delivery(caller, row, DocumentType.SHIPMENT, body.bl_number, shipment)
 
     def add_goods_receipt(self, caller: Caller, order_id: str, body: GoodsReceiptIn) -> OrderOut:
-        chain, indexer = self._wired()
+        chain, _ = self._wired()
         row = self.visible(caller, order_id)
         if caller.org_id != row.buyer:
             raise Forbidden("only the order's buyer posts goods receipts", code="not_buyer")
@@ -239,7 +238,7 @@ class OrdersService(ChainService):
         self, caller: Caller, row: OrderRow, doc_type: DocumentType, number: str, doc: GoodsReceipt | Shipment
     ) -> OrderOut:
         """Anchor a shipment or goods receipt (citing the PO) and record it on the order."""
-        chain, indexer = self._wired()
+        chain, _ = self._wired()
         if row.status != "open":
             raise Conflict(f"purchase order {self.po_number(row)} is {row.status}", code="order_not_open")
         self._check_lines(row, [line.po_line_no for line in doc.lines])
@@ -260,8 +259,7 @@ class OrdersService(ChainService):
         receipt = (
             orders.record_shipment(*ids) if doc_type is DocumentType.SHIPMENT else orders.record_receipt(*ids)
         )
-        self.session.commit()
-        indexer.sync(receipt.block_number)
+        self.settle(receipt)
         return self.out(self._get(row.order_id), caller, receipt)
 
     def _get(self, order_id: str) -> OrderRow:

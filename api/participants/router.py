@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from api.auth.deps import CallerDep, OperatorDep
+from api.auth.deps import CallerDep
 from api.auth.models import ApiKey
 from api.auth.schemas import ApiKeyOut
 from api.auth.service import Caller
 from api.db import SessionDep
-from api.idempotency import IdempotencyKey, once
+from api.idempotency import OperatorWriteDep
 from api.participants.models import Organisation
 from api.participants.schemas import (
     OrganisationCreate,
@@ -22,7 +22,6 @@ from api.participants.schemas import (
     TxOut,
 )
 from api.participants.service import ParticipantsService
-from api.runtime import chain_and_indexer
 
 router = APIRouter(prefix="/api/v1", tags=["organisations"])
 
@@ -70,48 +69,34 @@ def organisation(org_id: str, caller: CallerDep, session: SessionDep) -> Organis
     response_model=OrganisationCreated,
     responses={409: {"description": "already registered"}, 403: {"description": "not the operator"}},
 )
-def register(
-    body: OrganisationCreate,
-    caller: OperatorDep,
-    session: SessionDep,
-    request: Request,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
+def register(body: OrganisationCreate, write: OperatorWriteDep) -> JSONResponse:
     """Register an organisation on chain (operator only); returns its first API key once."""
 
     def run() -> OrganisationCreated:
-        chain, indexer = chain_and_indexer(request)
-        svc = ParticipantsService(session, chain, indexer)
+        svc = write.service(ParticipantsService)
         org, api_key, tx = svc.register(
             handle=body.handle, name=body.name, role=body.role, legal_id=body.legal_id
         )
         created = OrganisationCreated(
-            organisation=_detail(svc, org, caller),
+            organisation=_detail(svc, org, write.caller),
             api_key=api_key,
             tx=TxOut(tx_hash=tx.tx_hash, block_number=tx.block_number),
         )
         return created
 
-    return once(request, session, caller.org_id, idempotency_key, body, 201, run)
+    return write.once(body, 201, run)
 
 
 @router.post("/organisations/{org_id}/suspend", response_model=OrganisationSuspended)
-def suspend(
-    org_id: str,
-    caller: OperatorDep,
-    session: SessionDep,
-    request: Request,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
+def suspend(org_id: str, write: OperatorWriteDep) -> JSONResponse:
     """Suspend an organisation (circuit breaker): none of its accounts can write any more."""
 
     def run() -> OrganisationSuspended:
-        chain, indexer = chain_and_indexer(request)
-        svc = ParticipantsService(session, chain, indexer)
+        svc = write.service(ParticipantsService)
         org, tx = svc.suspend(org_id)
         return OrganisationSuspended(
             organisation=OrganisationOut.of(org, svc.accounts(org.org_id)),
             tx=TxOut(tx_hash=tx.tx_hash, block_number=tx.block_number),
         )
 
-    return once(request, session, caller.org_id, idempotency_key, None, 200, run)
+    return write.once(None, 200, run)

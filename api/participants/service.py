@@ -105,9 +105,8 @@ class ParticipantsService(ChainService):
 
     def suspend(self, org: str) -> tuple[Organisation, TxRef]:
         """Suspend an organisation (circuit breaker); reinstating needs dual control."""
-        chain, indexer = self._wired()
+        chain, _ = self._wired()
         target = self.get(org)
         receipt = chain.participants(OPERATOR).suspend_organisation(from_hex32(target.org_id))
-        indexer.sync(receipt.block_number)
-        self.session.expire_all()
+        self.settle(receipt)
         return self.get(org), TxRef.of(receipt)

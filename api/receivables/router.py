@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth.deps import CallerDep, WriterDep
 from api.db import PageDep, SessionDep
-from api.idempotency import IdempotencyKey, once
+from api.idempotency import WriteDep
 from api.receivables.models import MatchingTolerance
 from api.receivables.schemas import ConfirmIn, InvoiceIn, ReceivableOut, SplitIn, SplitOut, TransferIn
 from api.receivables.service import ReceivablesService
@@ -20,26 +20,12 @@ router = APIRouter(prefix="/api/v1", tags=["receivables"])
 
 
 @router.post("/invoices", status_code=201, response_model=ReceivableOut)
-def invoice(
-    body: InvoiceIn,
-    caller: WriterDep,
-    session: SessionDep,
-    request: Request,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
+def invoice(body: InvoiceIn, write: WriteDep) -> JSONResponse:
     """The supplier posts an invoice: a receivable is issued, matched and the match attested.
 
     Refused with 409 when the same invoice — by number, or by content under another number — is a receivable
     already; the error names it (`existing`)."""
-    return once(
-        request,
-        session,
-        caller.org_id,
-        idempotency_key,
-        body,
-        201,
-        lambda: ReceivablesService.for_request(session, request).issue(caller, body),
-    )
+    return write.once(body, 201, lambda: write.service(ReceivablesService).issue(write.caller, body))
 
 
 @router.get("/receivables", response_model=list[ReceivableOut])
@@ -58,69 +44,32 @@ def receivable(receivable_id: str, caller: CallerDep, session: SessionDep) -> Re
 
 
 @router.post("/receivables/{receivable_id}/confirm", response_model=ReceivableOut)
-def confirm(
-    receivable_id: str,
-    body: ConfirmIn,
-    caller: WriterDep,
-    session: SessionDep,
-    request: Request,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
+def confirm(receivable_id: str, body: ConfirmIn, write: WriteDep) -> JSONResponse:
     """The debtor confirms the receivable (確權); a discrepant one only with `waive_discrepancies`."""
-    return once(
-        request,
-        session,
-        caller.org_id,
-        idempotency_key,
+    return write.once(
         body,
         200,
-        lambda: ReceivablesService.for_request(session, request).confirm(
-            caller, receivable_id, waive=body.waive_discrepancies
+        lambda: write.service(ReceivablesService).confirm(
+            write.caller, receivable_id, waive=body.waive_discrepancies
         ),
     )
 
 
 @router.post("/receivables/{receivable_id}/split", status_code=201, response_model=SplitOut)
-def split(
-    receivable_id: str,
-    body: SplitIn,
-    caller: WriterDep,
-    session: SessionDep,
-    request: Request,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
+def split(receivable_id: str, body: SplitIn, write: WriteDep) -> JSONResponse:
     """The holder splits a confirmed receivable; the parts must add up to its outstanding value."""
-    return once(
-        request,
-        session,
-        caller.org_id,
-        idempotency_key,
+    return write.once(
         body,
         201,
-        lambda: ReceivablesService.for_request(session, request).split(
-            caller, receivable_id, body.amounts_minor
-        ),
+        lambda: write.service(ReceivablesService).split(write.caller, receivable_id, body.amounts_minor),
     )
 
 
 @router.post("/receivables/{receivable_id}/transfer", response_model=ReceivableOut)
-def transfer(
-    receivable_id: str,
-    body: TransferIn,
-    caller: WriterDep,
-    session: SessionDep,
-    request: Request,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
+def transfer(receivable_id: str, body: TransferIn, write: WriteDep) -> JSONResponse:
     """The holder passes a confirmed receivable on, e.g. to its own supplier (tier 2)."""
-    return once(
-        request,
-        session,
-        caller.org_id,
-        idempotency_key,
-        body,
-        200,
-        lambda: ReceivablesService.for_request(session, request).transfer(caller, receivable_id, body.to),
+    return write.once(
+        body, 200, lambda: write.service(ReceivablesService).transfer(write.caller, receivable_id, body.to)
     )
 
 

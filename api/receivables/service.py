@@ -231,7 +231,7 @@ class ReceivablesService(ChainService):
         self.session.commit()
         result = self._match(order, invoice)
         receipt = self._attest(chain, rid, order, doc, result) or receipt
-        self._settle(receipt)
+        self.settle(receipt)
         return self.out(self._get(receivable_id_hex(rid)), caller, receipt)
 
     def _check_new(self, chain: Chain, invoice: Invoice, order: OrderRow, due: int) -> None:
@@ -338,7 +338,7 @@ class ReceivablesService(ChainService):
         receipt = chain.receivables(signing_key(chain, caller.org_id)).confirm(
             int(row.receivable_id, 16), waive=waive
         )
-        self._settle(receipt)
+        self.settle(receipt)
         return self.out(self._get(row.receivable_id), caller, receipt)
 
     def split(self, caller: Caller, receivable_id: str, amounts: list[int]) -> SplitOut:
@@ -347,7 +347,7 @@ class ReceivablesService(ChainService):
         children, receipt = chain.receivables(signing_key(chain, caller.org_id)).split(
             int(row.receivable_id, 16), amounts
         )
-        self._settle(receipt)
+        self.settle(receipt)
         parts = [self.out(self._get(receivable_id_hex(c)), caller, detail=False) for c in children]
         return SplitOut(
             parent=self.out(self._get(row.receivable_id), caller, detail=False),
@@ -370,7 +370,7 @@ class ReceivablesService(ChainService):
         receipt = chain.receivables(signing_key(chain, caller.org_id)).transfer(
             int(row.receivable_id, 16), account.address
         )
-        self._settle(receipt)
+        self.settle(receipt)
         return self.out(self._get(row.receivable_id), caller, receipt)
 
     def _held(self, caller: Caller, receivable_id: str) -> ReceivableRow:
