@@ -8,8 +8,9 @@ from api.auth.service import Caller
 from api.financing.models import FinancingRow, OfferRow
 from api.financing.schemas import BalanceOut, FinancingOut, OfferIn, OfferOut
 from api.participants.models import Organisation, OrganisationAccount
+from api.participants.schemas import TxOut
 from api.receivables.schemas import ReceivableOut
-from api.receivables.service import ReceivablesService, tx_out
+from api.receivables.service import ReceivablesService
 from api.runtime import signing_key
 from api.service_base import ChainService
 from chain.client import Chain
@@ -67,7 +68,7 @@ class FinancingService(ChainService):
                 )
                 for o in shown
             ],
-            tx=tx_out(receipt),
+            tx=TxOut.of(receipt) if receipt else None,
         )
 
     # --- writes -------------------------------------------------------------------------------
@@ -195,7 +196,7 @@ class FinancingService(ChainService):
         )
         self.settle(receipt)
         balance = self.balance(org.org_id)
-        return balance.model_copy(update={"tx": tx_out(receipt)})
+        return balance.model_copy(update={"tx": TxOut.of(receipt)})
 
     def balance(self, org: str) -> BalanceOut:
         chain, _ = self._wired()

@@ -134,7 +134,7 @@ class OrdersService(ChainService):
             shipments=row.shipments,
             documents=[document_out(d, caller) for d in docs],
             timeline=timeline(self.session, row.order_id) if detail else [],
-            tx=TxOut(tx_hash=tx.tx_hash, block_number=tx.block_number) if tx else None,
+            tx=TxOut.of(tx) if tx else None,
         )
 
     def for_caller(self, caller: Caller) -> list[OrderRow]:

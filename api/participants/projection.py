@@ -12,20 +12,14 @@ from datetime import UTC, datetime
 from sqlmodel import Session, SQLModel, select
 
 from api.participants.models import Organisation, OrganisationAccount
+from api.projection_base import EventProjection
 from chain.events import ChainEvent
 from chain.policy import OrgRole
 
 
-class ParticipantsProjection:
+class ParticipantsProjection(EventProjection):
+    contract = "Participants"
     tables: Sequence[type[SQLModel]] = (Organisation, OrganisationAccount)
-
-    def apply(self, session: Session, event: ChainEvent) -> None:
-        if event.contract != "Participants":
-            return
-        handler = getattr(self, f"_on_{event.name}", None)
-        if handler is not None:
-            handler(session, event)
-            session.flush()
 
     def _on_OrganisationRegistered(self, session: Session, e: ChainEvent) -> None:  # noqa: N802
         org_id = str(e.args["id"]).lower()
@@ -58,18 +52,16 @@ class ParticipantsProjection:
         if row is not None:
             session.delete(row)
 
-    def _set(self, session: Session, org_id: str, **values: str) -> None:
-        org = session.get(Organisation, org_id.lower())
-        if org is not None:
-            for key, value in values.items():
-                setattr(org, key, value)
-            session.add(org)
-
     def _on_LegalIdCommitmentUpdated(self, session: Session, e: ChainEvent) -> None:  # noqa: N802
-        self._set(session, str(e.args["id"]), legal_id_commitment=str(e.args["commitment"]).lower())
+        self._set(
+            session,
+            Organisation,
+            str(e.args["id"]).lower(),
+            legal_id_commitment=str(e.args["commitment"]).lower(),
+        )
 
     def _on_OrganisationSuspended(self, session: Session, e: ChainEvent) -> None:  # noqa: N802
-        self._set(session, str(e.args["id"]), status="suspended")
+        self._set(session, Organisation, str(e.args["id"]).lower(), status="suspended")
 
     def _on_OrganisationReinstated(self, session: Session, e: ChainEvent) -> None:  # noqa: N802
-        self._set(session, str(e.args["id"]), status="active")
+        self._set(session, Organisation, str(e.args["id"]).lower(), status="active")

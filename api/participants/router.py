@@ -80,7 +80,7 @@ def register(body: OrganisationCreate, write: OperatorWriteDep) -> JSONResponse:
         created = OrganisationCreated(
             organisation=_detail(svc, org, write.caller),
             api_key=api_key,
-            tx=TxOut(tx_hash=tx.tx_hash, block_number=tx.block_number),
+            tx=TxOut.of(tx),
         )
         return created
 
@@ -96,7 +96,7 @@ def suspend(org_id: str, write: OperatorWriteDep) -> JSONResponse:
         org, tx = svc.suspend(org_id)
         return OrganisationSuspended(
             organisation=OrganisationOut.of(org, svc.accounts(org.org_id)),
-            tx=TxOut(tx_hash=tx.tx_hash, block_number=tx.block_number),
+            tx=TxOut.of(tx),
         )
 
     return write.once(None, 200, run)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
@@ -20,6 +20,11 @@ UtcDatetime = Annotated[datetime, AfterValidator(_utc)]
 class TxOut(BaseModel):
     tx_hash: str
     block_number: int
+
+    @classmethod
+    def of(cls, tx: Any) -> TxOut:
+        """From anything with ``tx_hash`` and ``block_number`` (a receipt, a ``TxRef``)."""
+        return cls(tx_hash=tx.tx_hash, block_number=tx.block_number)
 
 
 class OrganisationOut(BaseModel):

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from sqlmodel import Session, SQLModel, select
 
 from api.participants.models import OrganisationAccount
+from api.projection_base import EventProjection
 from api.receivables.models import ReceivableRow
 from chain.currencies import currency_code
 from chain.events import ChainEvent
@@ -20,16 +21,9 @@ def receivable_hex(value: int | str) -> str:
     return f"0x{int(value):064x}" if isinstance(value, int) else value.lower()
 
 
-class ReceivablesProjection:
+class ReceivablesProjection(EventProjection):
+    contract = "Receivables"
     tables: Sequence[type[SQLModel]] = (ReceivableRow,)
-
-    def apply(self, session: Session, event: ChainEvent) -> None:
-        if event.contract != "Receivables":
-            return
-        handler = getattr(self, f"_on_{event.name}", None)
-        if handler is not None:
-            handler(session, event)
-            session.flush()
 
     def _row(self, session: Session, token: int) -> ReceivableRow | None:
         return session.get(ReceivableRow, receivable_hex(token))

@@ -51,10 +51,6 @@ def receivable_id_hex(value: int) -> str:
     return f"0x{value:064x}"
 
 
-def tx_out(receipt: Receipt | None) -> TxOut | None:
-    return TxOut(tx_hash=receipt.tx_hash, block_number=receipt.block_number) if receipt else None
-
-
 class ReceivablesService(ChainService):
     # --- reads --------------------------------------------------------------------------------
 
@@ -147,7 +143,7 @@ class ReceivablesService(ChainService):
             timeline=timeline(self.session, *self._evidence_ids(row, documents, financings))
             if detail
             else [],
-            tx=tx_out(receipt),
+            tx=TxOut.of(receipt) if receipt else None,
         )
 
     @staticmethod
@@ -352,7 +348,7 @@ class ReceivablesService(ChainService):
         return SplitOut(
             parent=self.out(self._get(row.receivable_id), caller, detail=False),
             parts=parts,
-            tx=TxOut(tx_hash=receipt.tx_hash, block_number=receipt.block_number),
+            tx=TxOut.of(receipt),
         )
 
     def transfer(self, caller: Caller, receivable_id: str, to: str) -> ReceivableOut:
