@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import Engine
 
-from tests.api.trade_stack import TradeStack, start_stack
+from tests.api.trade_stack import CARBON_PARTIES, TradeStack, start_stack
 from tests.carbon.test_statements import _anchored_readings
 from tests.conftest import ChainHarness
 
@@ -17,15 +17,7 @@ PERIOD = {"period_start": "1970-01-01T00:00:00Z", "period_end": "1970-01-01T01:0
 
 @pytest.fixture
 def stack(harness: ChainHarness, db_engine: Engine) -> Iterator[TradeStack]:
-    s = start_stack(harness, db_engine)
-    for handle, role in (("oracle", "iot_oracle"), ("verifier", "carbon_verifier")):
-        created = s.post(
-            "operator",
-            "/organisations",
-            {"handle": f"{handle}-ca", "name": handle.title(), "role": role, "legal_id": f"LEI-{handle}"},
-            expect=201,
-        )
-        s.keys[handle], s.ids[handle] = created["api_key"], created["organisation"]["id"]
+    s = start_stack(harness, db_engine, CARBON_PARTIES)
     with s.client:
         yield s
 

@@ -56,7 +56,11 @@ class TradeStack:
         return int(self.get(who, "/cash/balance")["balance_minor"])
 
 
-def start_stack(harness: ChainHarness, engine: Engine) -> TradeStack:
+CARBON_PARTIES = {"oracle": "iot_oracle", "verifier": "carbon_verifier"}
+
+
+def start_stack(harness: ChainHarness, engine: Engine, extra: dict[str, str] | None = None) -> TradeStack:
+    """The API over the harness chain with the trade parties (and ``extra`` name -> role) registered."""
     indexer = Indexer(harness.chain, engine, all_projections())
     indexer.sync()
     with Session(engine) as session:
@@ -67,7 +71,7 @@ def start_stack(harness: ChainHarness, engine: Engine) -> TradeStack:
     app.state.chain, app.state.indexer = harness.chain, indexer
     stack = TradeStack(TestClient(app), harness, engine, {"operator": operator_key})
     suffix = secrets.token_hex(3)
-    for name, role in PARTIES.items():
+    for name, role in {**PARTIES, **(extra or {})}.items():
         body = {
             "handle": f"{name}-{suffix}",
             "name": f"{name.title()} Ltd",

@@ -16,7 +16,7 @@ from api.carbon.service import ensure_factor_set, submit_statement, verify_state
 from chain.errors import Conflict
 from chain.merkle import StandardMerkleTree
 from oracles.iot.batcher import LEAF_TYPES, leaf_value
-from tests.api.trade_stack import TradeStack, start_stack
+from tests.api.trade_stack import CARBON_PARTIES, TradeStack, start_stack
 from tests.conftest import ChainHarness
 
 pytestmark = pytest.mark.chain
@@ -25,15 +25,7 @@ FACTORS = load_factor_set()
 
 @pytest.fixture
 def stack(harness: ChainHarness, db_engine: Engine) -> Iterator[TradeStack]:
-    s = start_stack(harness, db_engine)
-    for handle, role in (("oracle", "iot_oracle"), ("verifier", "carbon_verifier")):
-        created = s.post(
-            "operator",
-            "/organisations",
-            {"handle": f"{handle}-st", "name": handle.title(), "role": role, "legal_id": f"LEI-{handle}"},
-            expect=201,
-        )
-        s.keys[handle], s.ids[handle] = created["api_key"], created["organisation"]["id"]
+    s = start_stack(harness, db_engine, CARBON_PARTIES)
     with s.client:
         yield s
 
