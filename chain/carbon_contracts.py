@@ -22,6 +22,10 @@ class DeviceKind(IntEnum):
 
 DEVICE_STATUS = {0: "none", 1: "active", 2: "revoked"}
 
+# the leaf encoding CarbonLedger.verifyReading checks, hashed as an OpenZeppelin StandardMerkleTree leaf:
+# (deviceId, sequence, timestamp, metric, valueMilli, unit, binding)
+READING_LEAF_TYPES = ("bytes32", "uint64", "uint64", "string", "int256", "string", "bytes32")
+
 
 @dataclass(frozen=True)
 class DeviceView:

@@ -83,3 +83,16 @@ class StatementRow(SQLModel, table=True):
     status: str = Field(max_length=16)  # submitted | verified
     verifier: str | None = Field(default=None, max_length=66)
     submitted_block: int
+
+
+def leaf_value(row: ReadingRow) -> tuple[bytes, int, int, str, int, str, bytes]:
+    """The reading as its Merkle leaf (``chain.carbon_contracts.READING_LEAF_TYPES``)."""
+    return (
+        bytes.fromhex(row.device_id[2:]),
+        int(row.sequence),
+        int(row.timestamp),
+        row.metric,
+        int(row.value_milli),
+        row.unit,
+        bytes.fromhex(row.binding[2:]),
+    )

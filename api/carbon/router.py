@@ -10,8 +10,9 @@ from pydantic import BaseModel, Field
 from sqlmodel import col, select
 
 from api.auth.deps import CallerDep
-from api.carbon.models import DeviceRow, IngestCounter, ReadingBatchRow, ReadingRow
+from api.carbon.models import DeviceRow, IngestCounter, ReadingBatchRow, ReadingRow, leaf_value
 from api.db import SessionDep
+from chain.carbon_contracts import READING_LEAF_TYPES
 from chain.errors import NotFound
 
 router = APIRouter(prefix="/api/v1", tags=["carbon"])
@@ -81,8 +82,13 @@ def _milli(value: int) -> str:
     return f"{sign}{value // 1000}.{value % 1000:03d}"
 
 
-def _anchored_roots(session: SessionDep) -> set[str]:
-    return {b.root for b in session.exec(select(ReadingBatchRow).where(ReadingBatchRow.status == "anchored"))}
+def _anchored_roots(session: SessionDep, rows: list[ReadingRow]) -> set[str]:
+    """Which of these readings' batches are anchored."""
+    roots = {r.batch_root for r in rows if r.batch_root}
+    query = select(ReadingBatchRow.root).where(
+        col(ReadingBatchRow.root).in_(roots), ReadingBatchRow.status == "anchored"
+    )
+    return set(session.exec(query))
 
 
 @router.get("/devices", response_model=list[DeviceOut])
@@ -115,8 +121,8 @@ def readings(
     query = select(ReadingRow).where(ReadingRow.owner == caller.org_id)
     if device:
         query = query.where(ReadingRow.device_id == device.lower())
-    rows = session.exec(query.order_by(col(ReadingRow.id).desc()).limit(limit))
-    anchored = _anchored_roots(session)
+    rows = list(session.exec(query.order_by(col(ReadingRow.id).desc()).limit(limit)))
+    anchored = _anchored_roots(session, rows)
     return [_reading_out(r, anchored) for r in rows]
 
 
@@ -131,20 +137,12 @@ def proof(reading_id: int, caller: CallerDep, session: SessionDep) -> ProofOut:
             f"reading {reading_id} is not in a batch yet; try again in a few seconds", code="not_batched"
         )
     batch = session.get(ReadingBatchRow, row.batch_root)
-    leaf = [
-        row.device_id,
-        int(row.sequence),
-        int(row.timestamp),
-        row.metric,
-        int(row.value_milli),
-        row.unit,
-        row.binding,
-    ]
+    leaf = ["0x" + v.hex() if isinstance(v, bytes) else v for v in leaf_value(row)]
     return ProofOut(
-        reading=_reading_out(row, _anchored_roots(session)),
+        reading=_reading_out(row, _anchored_roots(session, [row])),
         root=row.batch_root,
         proof=json.loads(row.proof or "[]"),
-        leaf_encoding=["bytes32", "uint64", "uint64", "string", "int256", "string", "bytes32"],
+        leaf_encoding=list(READING_LEAF_TYPES),
         leaf=leaf,
         anchored_tx=batch.tx_hash if batch else None,
         verify="CarbonLedger.verifyReading(root, proof, ...leaf) on chain, or StandardMerkleTree.verify "

@@ -16,27 +16,12 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from api.carbon.models import ReadingBatchRow, ReadingRow
-from chain.carbon_contracts import CarbonLedgerContract
+from api.carbon.models import ReadingBatchRow, ReadingRow, leaf_value
+from chain.carbon_contracts import READING_LEAF_TYPES, CarbonLedgerContract
 from chain.errors import ChainRevert
 from chain.merkle import StandardMerkleTree
 
 log = logging.getLogger(__name__)
-
-# the leaf encoding CarbonLedger.verifyReading checks
-LEAF_TYPES = ("bytes32", "uint64", "uint64", "string", "int256", "string", "bytes32")
-
-
-def leaf_value(row: ReadingRow) -> tuple[bytes, int, int, str, int, str, bytes]:
-    return (
-        bytes.fromhex(row.device_id[2:]),
-        int(row.sequence),
-        int(row.timestamp),
-        row.metric,
-        int(row.value_milli),
-        row.unit,
-        bytes.fromhex(row.binding[2:]),
-    )
 
 
 class Batcher:
@@ -72,7 +57,7 @@ class Batcher:
             oldest = rows[0].received_at.replace(tzinfo=rows[0].received_at.tzinfo or UTC).timestamp()
             if not force and len(rows) < self.max_size and self.clock() - oldest < self.max_age:
                 return anchored
-            tree = StandardMerkleTree.of([leaf_value(r) for r in rows], LEAF_TYPES)
+            tree = StandardMerkleTree.of([leaf_value(r) for r in rows], READING_LEAF_TYPES)
             root = "0x" + tree.root.hex()
             for i, row in enumerate(rows):
                 row.batch_root = root

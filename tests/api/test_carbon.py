@@ -10,10 +10,9 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from api.carbon.models import IngestCounter, ReadingBatchRow, ReadingRow
-from chain.carbon_contracts import DeviceKind
+from api.carbon.models import IngestCounter, ReadingBatchRow, ReadingRow, leaf_value
+from chain.carbon_contracts import READING_LEAF_TYPES, DeviceKind
 from chain.merkle import StandardMerkleTree
-from oracles.iot.batcher import LEAF_TYPES, leaf_value
 from tests.api.trade_stack import TradeStack, start_stack
 from tests.conftest import ChainHarness
 
@@ -56,7 +55,7 @@ def test_an_owner_sees_its_devices_and_readings_and_their_proofs_verify_on_chain
         )
         for seq in range(1, 6)
     ]
-    tree = StandardMerkleTree.of([leaf_value(r) for r in rows], LEAF_TYPES)
+    tree = StandardMerkleTree.of([leaf_value(r) for r in rows], READING_LEAF_TYPES)
     receipt = chain.carbon(f"org-{oracle}").anchor_readings(
         tree.root, len(rows), 1_790_000_001, 1_790_000_005
     )

@@ -11,11 +11,11 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from api.carbon.emissions import ZERO, load_factor_set
-from api.carbon.models import ReadingBatchRow, ReadingRow
+from api.carbon.models import ReadingBatchRow, ReadingRow, leaf_value
 from api.carbon.service import ensure_factor_set, submit_statement, verify_statement
+from chain.carbon_contracts import READING_LEAF_TYPES
 from chain.errors import Conflict
 from chain.merkle import StandardMerkleTree
-from oracles.iot.batcher import LEAF_TYPES, leaf_value
 from tests.api.trade_stack import CARBON_PARTIES, TradeStack, start_stack
 from tests.conftest import ChainHarness
 
@@ -47,7 +47,7 @@ def _anchored_readings(s: TradeStack, values_milli: list[int]) -> None:
         )
         for i, v in enumerate(values_milli)
     ]
-    tree = StandardMerkleTree.of([leaf_value(r) for r in rows], LEAF_TYPES)
+    tree = StandardMerkleTree.of([leaf_value(r) for r in rows], READING_LEAF_TYPES)
     root = "0x" + tree.root.hex()
     s.harness.chain.carbon(f"org-{s.ids['oracle']}").anchor_readings(
         tree.root, len(rows), 1_000, 1_000 + len(rows)

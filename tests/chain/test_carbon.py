@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from chain.carbon_contracts import DeviceKind
+from chain.carbon_contracts import READING_LEAF_TYPES, DeviceKind
 from chain.merkle import StandardMerkleTree
 from chain.policy import OrgRole
 from tests.chain.test_trade import _rejects
@@ -13,7 +13,6 @@ from tests.conftest import ChainHarness
 
 pytestmark = pytest.mark.chain
 
-READING_TYPES = ("bytes32", "uint64", "uint64", "string", "int256", "string", "bytes32")
 FACTORY = b"\xfa" * 32
 
 
@@ -71,7 +70,7 @@ def test_anchored_readings_verify_on_chain_with_their_proofs(harness: ChainHarne
         (b"\x01" * 32, seq, 1_790_000_000 + seq, "electricity_kwh", 1_000 + seq, "kWh", FACTORY)
         for seq in range(13)
     ]
-    tree = StandardMerkleTree.of(readings, READING_TYPES)
+    tree = StandardMerkleTree.of(readings, READING_LEAF_TYPES)
 
     harness.chain.carbon(oracle.key).anchor_readings(
         tree.root, len(readings), readings[0][2], readings[-1][2]
@@ -103,7 +102,9 @@ def _statement_setup(h: ChainHarness) -> tuple[Party, Party, bytes, bytes]:
     supplier = make_party(h, "emitter", OrgRole.SUPPLIER)
     verifier = make_party(h, "verifier", OrgRole.CARBON_VERIFIER)
     oracle = make_party(h, "oracle-s", OrgRole.IOT_ORACLE)
-    tree = StandardMerkleTree.of([(b"\x01" * 32, 1, 1, "electricity_kwh", 5, "kWh", FACTORY)], READING_TYPES)
+    tree = StandardMerkleTree.of(
+        [(b"\x01" * 32, 1, 1, "electricity_kwh", 5, "kWh", FACTORY)], READING_LEAF_TYPES
+    )
     h.chain.carbon(oracle.key).anchor_readings(tree.root, 1, 1, 1)
     factor_set = b"\xfe" * 32
     h.chain.carbon(OPERATOR).register_factor_set(factor_set, "tradeledger-factors-2026.1", "factors.json")

@@ -16,14 +16,13 @@ from paho.mqtt.enums import CallbackAPIVersion
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from api.carbon.models import ReadingBatchRow, ReadingRow
+from api.carbon.models import ReadingBatchRow, ReadingRow, leaf_value
 from api.db import make_engine, migrate
 from chain.carbon_contracts import DeviceKind
 from chain.policy import OrgRole
 from iot.identity import device_id, device_key
 from iot.readings import Domain, Reading, sign_reading, to_payload
 from iot.topics import readings_topic
-from oracles.iot.batcher import leaf_value
 from oracles.iot.ingest import counters
 from oracles.iot.worker import IotOracle, OracleConfig
 from tests.chain.trade_factories import Party, make_party

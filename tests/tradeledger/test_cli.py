@@ -282,10 +282,10 @@ def test_carbon_statement_and_verification_from_anchored_readings(cli: Cli, harn
     import json as jsonlib
     from datetime import UTC, datetime
 
-    from api.carbon.models import ReadingBatchRow, ReadingRow
+    from api.carbon.models import ReadingBatchRow, ReadingRow, leaf_value
+    from chain.carbon_contracts import READING_LEAF_TYPES
     from chain.client import org_key_name
     from chain.merkle import StandardMerkleTree
-    from oracles.iot.batcher import LEAF_TYPES, leaf_value
 
     cli("demo")
     nothing = cli(
@@ -316,7 +316,7 @@ def test_carbon_statement_and_verification_from_anchored_readings(cli: Cli, harn
         )
         for i in (1, 2)
     ]
-    tree = StandardMerkleTree.of([leaf_value(r) for r in rows], LEAF_TYPES)
+    tree = StandardMerkleTree.of([leaf_value(r) for r in rows], READING_LEAF_TYPES)
     harness.chain.carbon(org_key_name(org_id("tradeledger-iot"))).anchor_readings(tree.root, 2, 1, 2)
     engine = make_engine(f"sqlite:///{cli.database}")
     with Session(engine) as session:
