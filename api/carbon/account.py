@@ -9,7 +9,7 @@ from eth_utils import keccak
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
-from sqlmodel import Session, col, or_, select
+from sqlmodel import Session, col, select
 
 from api.auth.deps import CallerDep
 from api.auth.service import Caller
@@ -18,7 +18,7 @@ from api.carbon.models import StatementRow
 from api.carbon.service import submit_statement, verify_statement
 from api.db import SessionDep
 from api.idempotency import WriteDep
-from api.participants.models import OrganisationAccount
+from api.participants.service import ParticipantsService
 from api.runtime import chain_and_indexer, signing_key
 from api.service_base import ChainService
 from chain.errors import Forbidden, NotFound
@@ -178,7 +178,7 @@ def issue(body: CreditsIn, write: WriteDep) -> JSONResponse:
 
     def run() -> TxOnly:
         chain, _ = chain_and_indexer(write.request)
-        account = _account(write.session, body.to.lower())
+        account = ParticipantsService(write.session).primary_account(body.to.lower())
         token, receipt = chain.credits(signing_key(chain, write.caller.org_id)).issue_credits(
             keccak(text=body.project), body.vintage, account, body.kg, from_hex32(body.statement.lower())
         )
@@ -210,7 +210,7 @@ def account(caller: CallerDep, session: SessionDep, request: Request) -> Account
     mine = [_out(r) for r in session.exec(select(StatementRow).where(StatementRow.org == caller.org_id))]
     issued = session.exec(select(ChainEventRow).where(ChainEventRow.name == "CreditsIssued"))
     tokens = sorted({int(json.loads(e.args)["tokenId"]) for e in issued})
-    holder = _account(session, caller.org_id)
+    holder = ParticipantsService(session).primary_account(caller.org_id)
     holdings = [
         CreditHolding(token_id=f"0x{t:064x}", kg=chain.credits().balance_of(holder, t)) for t in tokens
     ]
@@ -225,14 +225,3 @@ def account(caller: CallerDep, session: SessionDep, request: Request) -> Account
     return AccountOut(
         organisation=caller.org_id, statements=mine, credits=[h for h in holdings if h.kg], retired_kg=retired
     )
-
-
-def _account(session: Session, org: str) -> str:
-    row = session.exec(
-        select(OrganisationAccount)
-        .where(or_(OrganisationAccount.org_id == org))
-        .order_by(col(OrganisationAccount.id))
-    ).first()
-    if row is None:
-        raise NotFound(f"no organisation {org}", code="organisation_not_found")
-    return row.address

@@ -7,8 +7,9 @@ from sqlmodel import col, or_, select
 from api.auth.service import Caller
 from api.financing.models import FinancingRow, OfferRow
 from api.financing.schemas import BalanceOut, FinancingOut, OfferIn, OfferOut
-from api.participants.models import Organisation, OrganisationAccount
+from api.participants.models import Organisation
 from api.participants.schemas import TxOut
+from api.participants.service import ParticipantsService
 from api.receivables.schemas import ReceivableOut
 from api.receivables.service import ReceivablesService
 from api.runtime import signing_key
@@ -192,7 +193,7 @@ class FinancingService(ChainService):
         if org is None or org.status != "active":
             raise InvalidInput(f"{to} is not an active member organisation", code="invalid_receiver")
         receipt = chain.settlement_token(signing_key(chain, caller.org_id)).mint(
-            self._account(org.org_id), amount
+            ParticipantsService(self.session).primary_account(org.org_id), amount
         )
         self.settle(receipt)
         balance = self.balance(org.org_id)
@@ -204,18 +205,8 @@ class FinancingService(ChainService):
         return BalanceOut(
             organisation=org,
             currency=currency_code(bytes(token.call("currency"))),
-            balance_minor=token.balance_of(self._account(org)),
+            balance_minor=token.balance_of(ParticipantsService(self.session).primary_account(org)),
         )
-
-    def _account(self, org: str) -> str:
-        account = self.session.exec(
-            select(OrganisationAccount)
-            .where(OrganisationAccount.org_id == org)
-            .order_by(col(OrganisationAccount.id))
-        ).first()
-        if account is None:
-            raise NotFound(f"organisation {org} has no account", code="organisation_not_found")
-        return account.address
 
     def _get(self, financing_id: str) -> FinancingRow:
         row = self.session.get(FinancingRow, financing_id)

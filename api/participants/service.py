@@ -69,6 +69,16 @@ class ParticipantsService(ChainService):
         )
         return [row.address for row in rows]
 
+    def primary_account(self, org: str) -> str:
+        """The organisation's first account: where tokens and receivables sent to the organisation go."""
+        accounts = self.accounts(org)
+        if not accounts:
+            raise NotFound(
+                f"no organisation {org} with an account; list them with GET /api/v1/organisations",
+                code="organisation_not_found",
+            )
+        return accounts[0]
+
     def legal_id(self, org: str) -> OrganisationLegalId | None:
         return self.session.get(OrganisationLegalId, org)
 

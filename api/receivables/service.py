@@ -19,8 +19,9 @@ from api.financing.models import FinancingRow
 from api.orders.models import OrderRow
 from api.orders.schemas import DocumentOut
 from api.orders.service import OrdersService, document_out, timeline
-from api.participants.models import Organisation, OrganisationAccount
+from api.participants.models import Organisation
 from api.participants.schemas import TxOut
+from api.participants.service import ParticipantsService
 from api.receivables.models import MatchingTolerance, ReceivableRow
 from api.receivables.schemas import DiscrepancyOut, InvoiceIn, MatchOut, ReceivableOut, SplitOut
 from api.runtime import signing_key
@@ -357,14 +358,9 @@ class ReceivablesService(ChainService):
         target = self.session.get(Organisation, to.lower())
         if target is None or target.status != "active":
             raise InvalidInput(f"{to} is not an active member organisation", code="invalid_receiver")
-        account = self.session.exec(
-            select(OrganisationAccount)
-            .where(OrganisationAccount.org_id == target.org_id)
-            .order_by(col(OrganisationAccount.id))
-        ).first()
-        assert account is not None
+        account = ParticipantsService(self.session).primary_account(target.org_id)
         receipt = chain.receivables(signing_key(chain, caller.org_id)).transfer(
-            int(row.receivable_id, 16), account.address
+            int(row.receivable_id, 16), account
         )
         self.settle(receipt)
         return self.out(self._get(row.receivable_id), caller, receipt)
