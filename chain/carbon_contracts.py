@@ -94,13 +94,58 @@ class CarbonLedgerContract(BoundContract):
     def verify_reading(self, root: bytes, proof: list[bytes], reading: tuple[Any, ...]) -> bool:
         return bool(self.call("verifyReading", root, proof, *reading))
 
+    def reduction_of(self, current: bytes, baseline: bytes) -> int:
+        """Grams CO2e the verified ``current`` statement is below the verified ``baseline``."""
+        return int(self.call("reductionOf", current, baseline))
+
+    def set_carbon_score(self, current: bytes, baseline: bytes) -> Receipt:
+        return self.transact("setCarbonScore", current, baseline)
+
+    def carbon_score(self, org: bytes) -> CarbonScoreView:
+        bps, valid_until, current, baseline = self.call("carbonScore", org)
+        return CarbonScoreView(int(bps), int(valid_until), bytes(current), bytes(baseline))
+
+
+@dataclass(frozen=True)
+class CarbonScoreView:
+    reduction_bps: int  # verified reduction against the baseline, in basis points of the baseline
+    valid_until: int  # Unix seconds; zero when the organisation has no score
+    current: bytes
+    baseline: bytes
+
+
+@dataclass(frozen=True)
+class PledgeView:
+    account: str
+    holder: bytes
+    token_id: int
+    kg: int
+    closed: bool
+
 
 class CarbonCreditsContract(BoundContract):
     def issue_credits(
-        self, project: bytes, vintage: int, to: str, kg: int, statement: bytes
+        self, project: bytes, vintage: int, to: str, kg: int, statement: bytes, baseline: bytes
     ) -> tuple[int, Receipt]:
-        receipt = self.transact("issueCredits", project, vintage, to, kg, statement)
+        """Credits for the verified reduction of ``statement`` against ``baseline`` (at most that many kg)."""
+        receipt = self.transact("issueCredits", project, vintage, to, kg, statement, baseline)
         return int(self.event(receipt, "CreditsIssued").args["tokenId"]), receipt
+
+    def pledge(self, financing: bytes, token: int, kg: int) -> Receipt:
+        return self.transact("pledge", financing, token, kg)
+
+    def release(self, financing: bytes) -> Receipt:
+        return self.transact("release", financing)
+
+    def seize(self, financing: bytes) -> Receipt:
+        return self.transact("seize", financing)
+
+    def pledge_of(self, financing: bytes) -> PledgeView:
+        account, holder, token, kg, closed = self.call("pledgeOf", financing)
+        return PledgeView(str(account), bytes(holder), int(token), int(kg), bool(closed))
+
+    def locked_of(self, account: str, token: int) -> int:
+        return int(self.call("lockedOf", account, token))
 
     def retire(self, token: int, kg: int, beneficiary: str, reason: str) -> Receipt:
         return self.transact("retire", token, kg, beneficiary, reason)

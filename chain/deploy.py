@@ -156,10 +156,10 @@ def deploy(
         "SettlementToken",
         [manager, participants, "Tokenized USD deposit", "USDd", b"USD", currency_exponent("USD")],
     )
-    financing = d.proxy("Financing", [manager, participants, receivables, token, review_threshold])
     devices = d.proxy("DeviceRegistry", [manager, participants])
     carbon = d.proxy("CarbonLedger", [manager, participants])
-    credits = d.proxy("CarbonCredits", [manager, participants, carbon])
+    financing = d.proxy("Financing", [manager, participants, receivables, token, review_threshold, carbon])
+    credits = d.proxy("CarbonCredits", [manager, participants, carbon, financing])
     addresses = {
         "AccessManager": manager,
         "Participants": participants,

@@ -123,6 +123,7 @@ POLICY: dict[str, dict[str, Role]] = {
     "Financing": {
         "request": Role.PUBLIC,  # the holder (checked by the contract)
         "offer": Role.FINANCIER,
+        "offerGreenTerms": Role.FINANCIER,  # on its own offer (checked by the contract)
         "accept": Role.PUBLIC,  # the requesting holder
         "approveReview": Role.RISK_REVIEWER,  # of the offering financier
         "cancel": Role.PUBLIC,  # the requesting holder
@@ -145,11 +146,15 @@ POLICY: dict[str, dict[str, Role]] = {
         "registerFactorSet": Role.OPERATOR,  # the platform publishes versioned factor sets
         "submitStatement": Role.PUBLIC,  # an organisation states its own emissions
         "verifyStatement": Role.CARBON_VERIFIER,
+        "setCarbonScore": Role.CARBON_VERIFIER,  # from a verified reduction, computed on chain
         "upgradeToAndCall": Role.ADMIN,
     },
     "CarbonCredits": {
         "issueCredits": Role.CARBON_VERIFIER,  # against a verified statement
         "retire": Role.PUBLIC,  # the holder, for good
+        "pledge": Role.PUBLIC,  # the financing's holder (checked by the contract)
+        "release": Role.PUBLIC,  # any member, once the financing is repaid or cancelled
+        "seize": Role.FINANCIER,  # the financing's financier, after recourse
         "safeTransferFrom": Role.PUBLIC,
         "safeBatchTransferFrom": Role.PUBLIC,
         "setApprovalForAll": Role.PUBLIC,

@@ -273,6 +273,12 @@ class FinancingContract(BoundContract):
     ) -> Receipt:
         return self.transact("offer", financing, advance, discount_bps, tenor_days, recourse)
 
+    def offer_green_terms(
+        self, financing: bytes, advance: int, discount_bps: int, min_score_bps: int
+    ) -> Receipt:
+        """Green terms on the caller's offer, applied if the holder's carbon score is at least the minimum."""
+        return self.transact("offerGreenTerms", financing, advance, discount_bps, min_score_bps)
+
     def accept(self, financing: bytes, financier: bytes) -> Receipt:
         return self.transact("accept", financing, financier)
 

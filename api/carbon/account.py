@@ -53,8 +53,11 @@ class CreditsIn(_Body):
     )
     vintage: int = Field(ge=2000, le=2100)
     to: Hex32 = Field(description="the organisation receiving the credits")
-    kg: int = Field(gt=0, description="credits, in kg CO2e")
+    kg: int = Field(gt=0, description="credits, in kg CO2e; at most the verified reduction")
     statement: Hex32 = Field(description="the verified statement the reduction is shown by")
+    baseline: Hex32 = Field(
+        description="the verified baseline: same organisation, scope, subject and period length, earlier"
+    )
 
 
 class RetireIn(_Body):
@@ -172,7 +175,7 @@ def verify(statement_id: str, body: VerifyIn, write: WriteDep) -> JSONResponse:
 
 @router.post("/credits", status_code=201, response_model=TxOnly)
 def issue(body: CreditsIn, write: WriteDep) -> JSONResponse:
-    """A carbon verifier issues credits for a verified reduction (once per statement)."""
+    """A carbon verifier issues credits for a verified reduction against a baseline (once per statement)."""
     if write.caller.role != "carbon_verifier":
         raise Forbidden("only carbon verifiers issue credits", code="role_required")
 
@@ -180,7 +183,12 @@ def issue(body: CreditsIn, write: WriteDep) -> JSONResponse:
         chain, _ = chain_and_indexer(write.request)
         account = ParticipantsService(write.session).primary_account(body.to.lower())
         token, receipt = chain.credits(signing_key(chain, write.caller.org_id)).issue_credits(
-            keccak(text=body.project), body.vintage, account, body.kg, from_hex32(body.statement.lower())
+            keccak(text=body.project),
+            body.vintage,
+            account,
+            body.kg,
+            from_hex32(body.statement.lower()),
+            from_hex32(body.baseline.lower()),
         )
         write.service(ChainService).settle(receipt)
         return TxOnly(tx_hash=receipt.tx_hash, block_number=receipt.block_number, token_id=f"0x{token:064x}")

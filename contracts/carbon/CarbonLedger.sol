@@ -17,6 +17,7 @@ contract CarbonLedger is ICarbonLedger, MemberGated {
         mapping(bytes32 root => Batch) batches;
         mapping(bytes32 hash => bool) factorSets;
         mapping(bytes32 id => Statement) statements;
+        mapping(OrgId org => CarbonScore) scores;
     }
 
     // keccak256(abi.encode(uint256(keccak256("tradeledger.storage.CarbonLedger")) - 1)) & ~bytes32(uint256(0xff))
@@ -34,7 +35,7 @@ contract CarbonLedger is ICarbonLedger, MemberGated {
 
     /// @inheritdoc ConsortiumUpgradeable
     function version() external pure virtual override returns (string memory) {
-        return "1.0.0";
+        return "1.1.0";
     }
 
     /// @inheritdoc ICarbonLedger
@@ -111,6 +112,37 @@ contract CarbonLedger is ICarbonLedger, MemberGated {
     function statement(bytes32 id) external view returns (Statement memory s) {
         s = _storage().statements[id];
         if (s.status == StatementStatus.None) revert CarbonStatementUnknown(id);
+    }
+
+    /// @inheritdoc ICarbonLedger
+    function reductionOf(bytes32 current, bytes32 baseline) public view returns (uint256 grams) {
+        CarbonLedgerStorage storage $ = _storage();
+        Statement storage c = $.statements[current];
+        Statement storage b = $.statements[baseline];
+        if (
+            c.status != StatementStatus.Verified || b.status != StatementStatus.Verified
+                || c.org != b.org || c.scope != b.scope || c.subject != b.subject
+                || c.periodEnd - c.periodStart != b.periodEnd - b.periodStart || b.periodEnd >= c.periodStart
+                || b.gramsCO2e == 0
+        ) revert CarbonNotComparable(current, baseline);
+        return b.gramsCO2e > c.gramsCO2e ? b.gramsCO2e - c.gramsCO2e : 0;
+    }
+
+    /// @inheritdoc ICarbonLedger
+    function setCarbonScore(bytes32 current, bytes32 baseline) external restricted {
+        (OrgId verifier,) = _member();
+        uint256 reduction = reductionOf(current, baseline);
+        Statement storage c = _storage().statements[current];
+        if (c.org == verifier) revert CarbonSelfScoring(verifier);
+        uint16 bps = uint16(reduction * 10_000 / _storage().statements[baseline].gramsCO2e);
+        uint64 validUntil = c.periodEnd + 365 days;
+        _storage().scores[c.org] = CarbonScore(bps, validUntil, current, baseline);
+        emit CarbonScoreSet(c.org, bps, validUntil, current, baseline);
+    }
+
+    /// @inheritdoc ICarbonLedger
+    function carbonScore(OrgId org) external view returns (CarbonScore memory) {
+        return _storage().scores[org];
     }
 
     /// @inheritdoc ICarbonLedger

@@ -42,6 +42,15 @@ interface ICarbonLedger {
         bytes32[] batches;
     }
 
+    /// @notice An organisation's verified carbon score: its verified reduction against a baseline,
+    /// in basis points of the baseline (0 to 10,000), valid for a year after the statement's period.
+    struct CarbonScore {
+        uint16 reductionBps;
+        uint64 validUntil;
+        bytes32 current;
+        bytes32 baseline;
+    }
+
     event FactorSetRegistered(bytes32 indexed hash, string version, string uri);
     event StatementSubmitted(
         bytes32 indexed id, OrgId indexed org, uint8 scope, uint256 gramsCO2e, bytes32 factorSet, bytes32[] batches
@@ -55,6 +64,15 @@ interface ICarbonLedger {
     error CarbonStatementExists(bytes32 id);
     error CarbonStatementUnknown(bytes32 id);
     error CarbonStatementNotSubmitted(bytes32 id);
+    /// @notice A reduction needs two verified statements of the same organisation, scope, subject and
+    /// period length, the baseline's period ending before the current one starts, with a non-zero baseline.
+    error CarbonNotComparable(bytes32 current, bytes32 baseline);
+    /// @notice A carbon verifier scores other organisations, never its own.
+    error CarbonSelfScoring(OrgId org);
+
+    event CarbonScoreSet(
+        OrgId indexed org, uint16 reductionBps, uint64 validUntil, bytes32 current, bytes32 baseline
+    );
 
     event ReadingBatchAnchored(
         bytes32 indexed root, OrgId indexed oracle, uint32 count, uint64 periodStart, uint64 periodEnd
@@ -86,6 +104,16 @@ interface ICarbonLedger {
     function verifyStatement(bytes32 id) external;
 
     function statement(bytes32 id) external view returns (Statement memory);
+
+    /// @notice Grams CO2e by which the verified `current` statement is below the verified `baseline`
+    /// (zero if it is not below); reverts `CarbonNotComparable` unless the two are comparable.
+    function reductionOf(bytes32 current, bytes32 baseline) external view returns (uint256 grams);
+
+    /// @notice A carbon verifier sets the organisation's score from a verified reduction.
+    function setCarbonScore(bytes32 current, bytes32 baseline) external;
+
+    /// @notice The organisation's carbon score (all zero if it has none).
+    function carbonScore(OrgId org) external view returns (CarbonScore memory);
 
     function factorSetRegistered(bytes32 hash) external view returns (bool);
 

@@ -9,6 +9,9 @@ import {OrgId} from "./Types.sol";
 /// advance moves from the financier to the holder in SettlementToken while the receivable moves
 /// to the financier (DvP). An advance above the review threshold waits for a risk reviewer of the
 /// financier first. At maturity the debtor repays the current holder (partial repayments allowed).
+/// Green receivables: a financier may add green terms to its offer (a lower discount rate and the
+/// correspondingly higher advance) that apply if, at acceptance, the holder's verified carbon score
+/// on CarbonLedger is valid and at least the offer's minimum.
 /// @dev One live financing per receivable; the advance never exceeds the outstanding face value;
 /// unconfirmed receivables, suspended parties and a paused programme cannot be financed.
 /// The threshold is ADMIN-only (dual control); pausing is the operator's, unpausing ADMIN's.
@@ -32,6 +35,13 @@ interface IFinancing {
         bool recourse;
     }
 
+    /// @notice Terms that replace the offer's advance and rate for a holder with a good carbon score.
+    struct GreenTerms {
+        uint256 advance;
+        uint32 discountBps;
+        uint16 minScoreBps;
+    }
+
     struct Financing {
         uint256 receivable;
         OrgId holder;
@@ -49,6 +59,11 @@ interface IFinancing {
     event FinancingOffered(
         bytes32 indexed id, OrgId indexed financier, uint256 advance, uint32 discountBps, uint32 tenorDays, bool recourse
     );
+    event GreenTermsOffered(
+        bytes32 indexed id, OrgId indexed financier, uint256 advance, uint32 discountBps, uint16 minScoreBps
+    );
+    /// @notice The green terms applied: the holder's carbon score qualified at acceptance.
+    event GreenFinancing(bytes32 indexed id, OrgId indexed holder, uint16 scoreBps, uint32 discountBps, uint256 advance);
     event FinancingAccepted(bytes32 indexed id, OrgId indexed financier, bool needsReview);
     /// @notice DvP done: `advance` paid to the holder, the receivable assigned to the financier.
     event FinancingFunded(bytes32 indexed id, uint256 indexed receivable, OrgId indexed financier, uint256 advance);
@@ -85,6 +100,9 @@ interface IFinancing {
     /// @notice Recourse needs an overdue receivable financed with recourse.
     error FinancingNoRecourse(bytes32 id);
     error FinancingPaused();
+    /// @notice Green terms need an offer of this financier first, a lower rate, an advance at least the
+    /// offer's and at most the outstanding face value, and a minimum score of at most 10,000 bps.
+    error FinancingInvalidGreenTerms(bytes32 id);
     error FinancingNotPaused();
 
     /* FINANCING */
@@ -92,6 +110,9 @@ interface IFinancing {
     function request(uint256 receivable, uint256 minAdvance) external returns (bytes32 id);
 
     function offer(bytes32 id, uint256 advance, uint32 discountBps, uint32 tenorDays, bool recourse) external;
+
+    /// @notice Adds green terms to the caller's offer (replaced when the offer is made again).
+    function offerGreenTerms(bytes32 id, uint256 advance, uint32 discountBps, uint16 minScoreBps) external;
 
     function accept(bytes32 id, OrgId financier) external;
 
@@ -118,6 +139,8 @@ interface IFinancing {
     function financing(bytes32 id) external view returns (Financing memory);
 
     function offerOf(bytes32 id, OrgId financier) external view returns (Terms memory);
+
+    function greenTermsOf(bytes32 id, OrgId financier) external view returns (GreenTerms memory);
 
     /// @notice The live financing of a receivable, or zero.
     function liveFinancing(uint256 receivable) external view returns (bytes32);

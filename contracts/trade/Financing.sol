@@ -5,6 +5,7 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {IERC721} from "@openzeppelin/contracts/token/ERC721/IERC721.sol";
 
+import {ICarbonLedger} from "../interfaces/ICarbonLedger.sol";
 import {IFinancing} from "../interfaces/IFinancing.sol";
 import {IParticipants} from "../interfaces/IParticipants.sol";
 import {IReceivables} from "../interfaces/IReceivables.sol";
@@ -27,6 +28,8 @@ contract Financing is IFinancing, MemberGated {
         mapping(bytes32 id => Financing) financings;
         mapping(bytes32 id => mapping(OrgId financier => Terms)) offers;
         mapping(uint256 receivable => bytes32 id) live;
+        ICarbonLedger carbon;
+        mapping(bytes32 id => mapping(OrgId financier => GreenTerms)) green;
     }
 
     // keccak256(abi.encode(uint256(keccak256("tradeledger.storage.Financing")) - 1)) & ~bytes32(uint256(0xff))
@@ -43,10 +46,12 @@ contract Financing is IFinancing, MemberGated {
         IParticipants registry,
         IReceivables receivables,
         IERC20 cash,
-        uint256 threshold
+        uint256 threshold,
+        ICarbonLedger carbon
     ) external initializer {
         __MemberGated_init(authority, registry);
         FinancingStorage storage $ = _storage();
+        $.carbon = carbon;
         $.receivables = receivables;
         $.cash = cash;
         $.reviewThreshold = threshold;
@@ -54,7 +59,7 @@ contract Financing is IFinancing, MemberGated {
 
     /// @inheritdoc ConsortiumUpgradeable
     function version() external pure virtual override returns (string memory) {
-        return "1.0.0";
+        return "1.1.0";
     }
 
     /* FINANCING */
@@ -106,7 +111,27 @@ contract Financing is IFinancing, MemberGated {
             tenorDays: tenorDays,
             recourse: recourse
         });
+        delete _storage().green[id][financier];
         emit FinancingOffered(id, financier, advance, discountBps, tenorDays, recourse);
+    }
+
+    /// @inheritdoc IFinancing
+    function offerGreenTerms(bytes32 id, uint256 advance, uint32 discountBps, uint16 minScoreBps)
+        external
+        restricted
+    {
+        (OrgId financier,) = _member();
+        _whenActive();
+        Financing storage f = _withStatus(id, FinancingStatus.Requested);
+        Terms storage terms = _storage().offers[id][financier];
+        IReceivables.Receivable memory r = _storage().receivables.receivable(f.receivable);
+        if (
+            terms.advance == 0 || discountBps >= terms.discountBps || advance < terms.advance
+                || advance > r.faceValue - r.repaid || minScoreBps > 10_000
+        ) revert FinancingInvalidGreenTerms(id);
+
+        _storage().green[id][financier] = GreenTerms(advance, discountBps, minScoreBps);
+        emit GreenTermsOffered(id, financier, advance, discountBps, minScoreBps);
     }
 
     /// @inheritdoc IFinancing
@@ -117,9 +142,10 @@ contract Financing is IFinancing, MemberGated {
         if (f.holderAccount != msg.sender) revert FinancingNotHolder(f.receivable, msg.sender);
         Terms storage terms = _storage().offers[id][financier];
         if (terms.advance == 0) revert FinancingNoOffer(id, financier);
-        bool needsReview = terms.advance > _storage().reviewThreshold;
 
         f.terms = terms;
+        _applyGreenTerms(id, f);
+        bool needsReview = f.terms.advance > _storage().reviewThreshold;
         f.status = needsReview ? FinancingStatus.PendingReview : FinancingStatus.Funded;
         emit FinancingAccepted(id, financier, needsReview);
 
@@ -225,6 +251,11 @@ contract Financing is IFinancing, MemberGated {
     }
 
     /// @inheritdoc IFinancing
+    function greenTermsOf(bytes32 id, OrgId financier) external view returns (GreenTerms memory) {
+        return _storage().green[id][financier];
+    }
+
+    /// @inheritdoc IFinancing
     function liveFinancing(uint256 receivable) external view returns (bytes32) {
         return _storage().live[receivable];
     }
@@ -250,6 +281,17 @@ contract Financing is IFinancing, MemberGated {
 
         _pay(f.terms.financierAccount, f.holderAccount, f.terms.advance);
         _storage().receivables.assign(f.receivable, f.terms.financierAccount);
+    }
+
+    /// @dev The offer's green terms replace its advance and rate if the holder's score qualifies now.
+    function _applyGreenTerms(bytes32 id, Financing storage f) private {
+        GreenTerms storage green = _storage().green[id][f.terms.financier];
+        if (green.advance == 0 || address(_storage().carbon) == address(0)) return;
+        ICarbonLedger.CarbonScore memory score = _storage().carbon.carbonScore(f.holder);
+        if (score.validUntil < block.timestamp || score.reductionBps < green.minScoreBps) return;
+        f.terms.advance = green.advance;
+        f.terms.discountBps = green.discountBps;
+        emit GreenFinancing(id, f.holder, score.reductionBps, green.discountBps, green.advance);
     }
 
     function _pay(address from, address to, uint256 amount) private {

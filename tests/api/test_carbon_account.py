@@ -13,6 +13,7 @@ from tests.conftest import ChainHarness
 
 pytestmark = pytest.mark.chain
 PERIOD = {"period_start": "1970-01-01T00:00:00Z", "period_end": "1970-01-01T01:00:00Z"}
+NEXT_PERIOD = {"period_start": "1970-01-01T01:00:01Z", "period_end": "1970-01-01T02:00:01Z"}
 
 
 @pytest.fixture
@@ -43,24 +44,31 @@ def test_statement_to_retired_credits(stack: TradeStack) -> None:
     assert s.get("rival", "/carbon/statements") == []
     assert [x["id"] for x in s.get("verifier", "/carbon/statements")] == [statement["id"]]
 
+    _anchored_readings(s, [5_000], start=4_000)  # the next hour: 5 kWh, 2,683 g
+    current = s.post("supplier", "/carbon/statements", {"scope": 2, **NEXT_PERIOD}, expect=201)
+    s.post("verifier", f"/carbon/statements/{current['id']}/verify", {}, expect=200)
     credits = {
         "project": "acme-plant-1 efficiency",
         "vintage": 2026,
         "to": s.ids["supplier"],
-        "kg": 100,
-        "statement": statement["id"],
+        "kg": 9,
+        "statement": current["id"],
+        "baseline": statement["id"],
     }
+    too_many = s.post("verifier", "/carbon/credits", credits, expect=409)
+    assert (too_many["code"], too_many["args"]["reductionKg"]) == ("credits_exceed_reduction", 8)  # 8,049 g
+    credits["kg"] = 8
     token = s.post("verifier", "/carbon/credits", credits, expect=201)["token_id"]
     assert s.post("verifier", "/carbon/credits", credits, expect=409)["code"] == "credits_already_issued"
     assert s.post("supplier", "/carbon/credits", credits, expect=403)["code"] == "role_required"
-    retire = {"kg": 40, "beneficiary": "ACME Motors", "reason": "2026 scope 2"}
+    retire = {"kg": 3, "beneficiary": "ACME Motors", "reason": "2026 scope 2"}
     s.post("supplier", f"/carbon/credits/{token}/retire", retire, expect=200)
-    too_much = s.post("supplier", f"/carbon/credits/{token}/retire", {**retire, "kg": 61}, expect=409)
+    too_much = s.post("supplier", f"/carbon/credits/{token}/retire", {**retire, "kg": 6}, expect=409)
 
     account = s.get("supplier", "/carbon/account")
     assert too_much["code"] == "erc1155_insufficient_balance"
-    assert account["credits"] == [{"token_id": token, "kg": 60}] and account["retired_kg"] == 40
-    assert [x["status"] for x in account["statements"]] == ["verified"]
+    assert account["credits"] == [{"token_id": token, "kg": 5}] and account["retired_kg"] == 3
+    assert [x["status"] for x in account["statements"]] == ["verified", "verified"]
 
 
 @pytest.mark.parametrize(

@@ -30,13 +30,14 @@ def stack(harness: ChainHarness, db_engine: Engine) -> Iterator[TradeStack]:
         yield s
 
 
-def _anchored_readings(s: TradeStack, values_milli: list[int]) -> None:
+def _anchored_readings(s: TradeStack, values_milli: list[int], start: int = 1_000) -> None:
+    """The supplier's electricity readings, one a second from ``start`` (also their sequence numbers)."""
     rows = [
         ReadingRow(
             device_id="0x" + "44" * 32,
             owner=s.ids["supplier"],
-            sequence=i + 1,
-            timestamp=1_000 + i,
+            sequence=start + i,
+            timestamp=start + i,
             metric="electricity_kwh",
             value_milli=v,
             unit="kWh",
@@ -50,7 +51,7 @@ def _anchored_readings(s: TradeStack, values_milli: list[int]) -> None:
     tree = StandardMerkleTree.of([leaf_value(r) for r in rows], READING_LEAF_TYPES)
     root = "0x" + tree.root.hex()
     s.harness.chain.carbon(f"org-{s.ids['oracle']}").anchor_readings(
-        tree.root, len(rows), 1_000, 1_000 + len(rows)
+        tree.root, len(rows), start, start + len(rows)
     )
     with Session(s.engine) as session:
         for i, row in enumerate(rows):
@@ -60,8 +61,8 @@ def _anchored_readings(s: TradeStack, values_milli: list[int]) -> None:
             ReadingBatchRow(
                 root=root,
                 count=len(rows),
-                period_start=1_000,
-                period_end=1_000 + len(rows),
+                period_start=start,
+                period_end=start + len(rows),
                 status="anchored",
                 created_at=datetime.now(UTC),
             )

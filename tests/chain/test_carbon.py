@@ -157,20 +157,25 @@ def test_credits_are_issued_once_per_verified_statement_and_retirement_is_final(
 ) -> None:
     supplier, verifier, root, factor_set = _statement_setup(harness)
     tier2 = make_party(harness, "credit-buyer", OrgRole.SUPPLIER)
-    statement, _ = harness.chain.carbon(supplier.key).submit_statement(
-        1, (100, 200), b"\x00" * 32, 1_000, factor_set, [root], b"\x0e" * 32
+    baseline, _ = harness.chain.carbon(supplier.key).submit_statement(
+        1, (100, 200), b"\x00" * 32, 1_000_000, factor_set, [root], b"\x0e" * 32
     )
+    statement, _ = harness.chain.carbon(supplier.key).submit_statement(
+        1, (201, 301), b"\x00" * 32, 500_000, factor_set, [root], b"\x0e" * 32
+    )
+    harness.chain.carbon(verifier.key).verify_statement(baseline)
     credits = harness.chain.credits(verifier.key)
     project = b"\xab" * 32
     _rejects(
-        lambda: credits.issue_credits(project, 2026, supplier.address, 100, statement),
-        "CreditsStatementNotVerified",
+        lambda: credits.issue_credits(project, 2026, supplier.address, 100, statement, baseline),
+        "CarbonNotComparable",  # the statement is not verified yet
     )
     harness.chain.carbon(verifier.key).verify_statement(statement)
 
-    token, _ = credits.issue_credits(project, 2026, supplier.address, 100, statement)
+    token, _ = credits.issue_credits(project, 2026, supplier.address, 100, statement, baseline)
     _rejects(
-        lambda: credits.issue_credits(project, 2026, supplier.address, 100, statement), "CreditsAlreadyIssued"
+        lambda: credits.issue_credits(project, 2026, supplier.address, 100, statement, baseline),
+        "CreditsAlreadyIssued",
     )
     holder = harness.chain.credits(supplier.key)
     holder.transfer(tier2.address, token, 40)

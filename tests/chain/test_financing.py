@@ -10,7 +10,7 @@ from chain.ids import to_hex32
 from chain.policy import OrgRole, Role
 from chain.trade_contracts import FinancingStatus, ReceivableStatus
 from tests.chain.test_trade import _rejects
-from tests.chain.trade_factories import DAY, Trade, make_party, make_trade
+from tests.chain.trade_factories import DAY, Trade, make_party
 from tests.conftest import ChainHarness
 
 pytestmark = pytest.mark.chain
@@ -19,15 +19,8 @@ DELAY = 3600  # the test deployment's governance delay
 
 
 @pytest.fixture
-def trade(harness: ChainHarness) -> Trade:
-    t = make_trade(harness)
-    chain = harness.chain
-    financing = chain.manifest.address("Financing")  # type: ignore[union-attr]
-    chain.settlement_token(t.bank.key).mint(t.bank.address, 10_000_000)
-    chain.settlement_token(t.bank.key).mint(t.buyer.address, 1_000_000)
-    chain.settlement_token(t.bank.key).approve(financing, 10_000_000)
-    chain.settlement_token(t.buyer.key).approve(financing, 1_000_000)
-    return t
+def trade(funded_trade: Trade) -> Trade:
+    return funded_trade
 
 
 def _govern(h: ChainHarness, target: str, fn: str, *args: object) -> None:
