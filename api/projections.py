@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from api.carbon.projection import DevicesProjection, StatementsProjection
-from api.financing.projection import FinancingProjection
+from api.financing.projection import CollateralProjection, FinancingProjection
 from api.orders.projection import OrdersProjection
 from api.participants.projection import ParticipantsProjection
 from api.receivables.projection import ReceivablesProjection
@@ -18,4 +18,5 @@ def all_projections() -> list[Projection]:
         FinancingProjection(),
         DevicesProjection(),
         StatementsProjection(),
+        CollateralProjection(),
     ]

@@ -20,6 +20,11 @@ class FinancingRow(SQLModel, table=True):
     advance: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     requested_block: int
     funded_block: int | None = None
+    discount_bps: int | None = None  # of the accepted terms (the green rate when green applied)
+    green: bool = False  # the holder's carbon score qualified for the offer's green terms
+    collateral_token: str | None = Field(default=None, max_length=66)  # pledged carbon credits
+    collateral_kg: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    collateral_status: str | None = Field(default=None, max_length=16)  # pledged | released | seized
 
 
 class OfferRow(SQLModel, table=True):
@@ -32,3 +37,6 @@ class OfferRow(SQLModel, table=True):
     tenor_days: int
     recourse: bool
     offered_block: int
+    green_advance: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    green_discount_bps: int | None = None
+    green_min_score_bps: int | None = None

@@ -43,17 +43,38 @@ class FinancingProjection(EventProjection):
             )
         )
 
-    def _on_FinancingAccepted(self, session: Session, e: ChainEvent) -> None:  # noqa: N802
+    def _on_GreenTermsOffered(self, session: Session, e: ChainEvent) -> None:  # noqa: N802
         a = e.args
-        offer = session.get(OfferRow, (a["id"], a["financier"]))
-        row = self._set(
+        self._set(
+            session,
+            OfferRow,
+            (a["id"], a["financier"]),
+            green_advance=int(a["advance"]),
+            green_discount_bps=a["discountBps"],
+            green_min_score_bps=a["minScoreBps"],
+        )
+
+    def _on_GreenFinancing(self, session: Session, e: ChainEvent) -> None:  # noqa: N802
+        """Emitted before FinancingAccepted when the holder's score qualified."""
+        a = e.args
+        self._set(
             session,
             FinancingRow,
             a["id"],
-            financier=a["financier"],
-            advance=offer.advance if offer is not None else None,
+            green=True,
+            advance=int(a["advance"]),
+            discount_bps=a["discountBps"],
         )
-        if row is not None and a["needsReview"]:
+
+    def _on_FinancingAccepted(self, session: Session, e: ChainEvent) -> None:  # noqa: N802
+        a = e.args
+        row = self._set(session, FinancingRow, a["id"], financier=a["financier"])
+        offer = session.get(OfferRow, (a["id"], a["financier"]))
+        if row is None:
+            return
+        if not row.green and offer is not None:
+            row.advance, row.discount_bps = offer.advance, offer.discount_bps
+        if a["needsReview"]:
             row.status = "pending_review"
 
     def _on_FinancingFunded(self, session: Session, e: ChainEvent) -> None:  # noqa: N802
@@ -74,3 +95,27 @@ class FinancingProjection(EventProjection):
 
     def _on_RecourseClaimed(self, session: Session, e: ChainEvent) -> None:  # noqa: N802
         self._set(session, FinancingRow, e.args["id"], status="recourse_claimed")
+
+
+class CollateralProjection(EventProjection):
+    """Carbon credits pledged as collateral for a financing (CarbonCredits events)."""
+
+    contract = "CarbonCredits"
+    tables: Sequence[type[SQLModel]] = ()
+
+    def _on_CreditsPledged(self, session: Session, e: ChainEvent) -> None:  # noqa: N802
+        a = e.args
+        self._set(
+            session,
+            FinancingRow,
+            a["financing"],
+            collateral_token=f"0x{int(a['tokenId']):064x}",
+            collateral_kg=int(a["kg"]),
+            collateral_status="pledged",
+        )
+
+    def _on_CreditsReleased(self, session: Session, e: ChainEvent) -> None:  # noqa: N802
+        self._set(session, FinancingRow, e.args["financing"], collateral_status="released")
+
+    def _on_CreditsSeized(self, session: Session, e: ChainEvent) -> None:  # noqa: N802
+        self._set(session, FinancingRow, e.args["financing"], collateral_status="seized")

@@ -15,6 +15,7 @@ from api.financing.schemas import (
     FinancingOut,
     FinancingRequestIn,
     OfferIn,
+    PledgeIn,
     RepaymentIn,
 )
 from api.financing.service import FinancingService
@@ -49,7 +50,10 @@ def financing(financing_id: str, caller: CallerDep, session: SessionDep) -> Fina
 
 @router.post("/financing-requests/{financing_id}/offers", status_code=201, response_model=FinancingOut)
 def offer(financing_id: str, body: OfferIn, write: WriteDep) -> JSONResponse:
-    """A financier offers an advance, a discount rate, a tenor and recourse terms."""
+    """A financier offers an advance, a discount rate, a tenor and recourse terms.
+
+    Optional green terms (a lower rate, a higher advance) apply if, when the holder accepts, its
+    verified carbon score (``/carbon/scores``) is at least their minimum."""
     return write.once(
         body, 201, lambda: write.service(FinancingService).offer(write.caller, financing_id, body)
     )
@@ -111,6 +115,26 @@ def recourse(financing_id: str, write: WriteDep) -> JSONResponse:
     return write.once(
         None, 200, lambda: write.service(FinancingService).claim_recourse(write.caller, financing_id)
     )
+
+
+@router.post("/financing-requests/{financing_id}/collateral", response_model=FinancingOut)
+def pledge(financing_id: str, body: PledgeIn, write: WriteDep) -> JSONResponse:
+    """The holder pledges carbon credits: locked (no transfer, no retirement) while the financing is live."""
+    return write.once(
+        body, 200, lambda: write.service(FinancingService).pledge(write.caller, financing_id, body)
+    )
+
+
+@router.post("/financing-requests/{financing_id}/collateral/release", response_model=FinancingOut)
+def release(financing_id: str, write: WriteDep) -> JSONResponse:
+    """Unlock the pledged credits of a repaid or cancelled financing."""
+    return write.once(None, 200, lambda: write.service(FinancingService).release(write.caller, financing_id))
+
+
+@router.post("/financing-requests/{financing_id}/collateral/seize", response_model=FinancingOut)
+def seize(financing_id: str, write: WriteDep) -> JSONResponse:
+    """The financier takes the pledged credits after claiming recourse."""
+    return write.once(None, 200, lambda: write.service(FinancingService).seize(write.caller, financing_id))
 
 
 class ProgrammeOut(BaseModel):

@@ -6,7 +6,15 @@ from sqlmodel import col, or_, select
 
 from api.auth.service import Caller
 from api.financing.models import FinancingRow, OfferRow
-from api.financing.schemas import BalanceOut, FinancingOut, OfferIn, OfferOut
+from api.financing.schemas import (
+    BalanceOut,
+    CollateralOut,
+    FinancingOut,
+    GreenTermsIn,
+    OfferIn,
+    OfferOut,
+    PledgeIn,
+)
 from api.participants.models import Organisation
 from api.participants.schemas import TxOut
 from api.participants.service import ParticipantsService
@@ -59,6 +67,13 @@ class FinancingService(ChainService):
             status=row.status,
             financier=row.financier,
             advance_minor=row.advance,
+            discount_bps=row.discount_bps,
+            green=row.green,
+            collateral=CollateralOut(
+                token_id=row.collateral_token, kg=row.collateral_kg or 0, status=row.collateral_status or ""
+            )
+            if row.collateral_token
+            else None,
             offers=[
                 OfferOut(
                     financier=o.financier,
@@ -66,6 +81,13 @@ class FinancingService(ChainService):
                     discount_bps=o.discount_bps,
                     tenor_days=o.tenor_days,
                     recourse=o.recourse,
+                    green=GreenTermsIn(
+                        advance_minor=o.green_advance,
+                        discount_bps=o.green_discount_bps or 0,
+                        min_score_bps=o.green_min_score_bps or 0,
+                    )
+                    if o.green_advance
+                    else None,
                 )
                 for o in shown
             ],
@@ -105,7 +127,47 @@ class FinancingService(ChainService):
             body.tenor_days,
             recourse=body.recourse,
         )
-        self._allow_financing(chain, key, body.advance_minor)  # the cash leg, should the holder accept
+        if body.green is not None:  # checked like the contract does (OfferIn), so this rarely fails alone
+            receipt = chain.financing(key).offer_green_terms(
+                from_hex32(row.financing_id),
+                body.green.advance_minor,
+                body.green.discount_bps,
+                body.green.min_score_bps,
+            )
+        advance = max(body.advance_minor, body.green.advance_minor if body.green else 0)
+        self._allow_financing(chain, key, advance)  # the cash leg, should the holder accept
+        self.settle(receipt)
+        return self.out(self._get(row.financing_id), caller, receipt)
+
+    # --- carbon credits as collateral ------------------------------------------------------------
+
+    def pledge(self, caller: Caller, financing_id: str, body: PledgeIn) -> FinancingOut:
+        """The holder locks carbon credits as collateral while the financing is live."""
+        chain, _ = self._wired()
+        row = self.visible(caller, financing_id)
+        if caller.org_id != row.holder:
+            raise Forbidden("only the holder pledges collateral for its financing", code="not_holder")
+        receipt = chain.credits(signing_key(chain, caller.org_id)).pledge(
+            from_hex32(row.financing_id), int(body.token_id, 16), body.kg
+        )
+        self.settle(receipt)
+        return self.out(self._get(row.financing_id), caller, receipt)
+
+    def release(self, caller: Caller, financing_id: str) -> FinancingOut:
+        """A party unlocks the collateral once the financing is repaid or cancelled."""
+        chain, _ = self._wired()
+        row = self.visible(caller, financing_id)
+        receipt = chain.credits(signing_key(chain, caller.org_id)).release(from_hex32(row.financing_id))
+        self.settle(receipt)
+        return self.out(self._get(row.financing_id), caller, receipt)
+
+    def seize(self, caller: Caller, financing_id: str) -> FinancingOut:
+        """The financier takes the pledged credits after claiming recourse."""
+        chain, _ = self._wired()
+        row = self.visible(caller, financing_id)
+        if caller.org_id != row.financier:
+            raise Forbidden("only the financier of a financing seizes its collateral", code="not_financier")
+        receipt = chain.credits(signing_key(chain, caller.org_id)).seize(from_hex32(row.financing_id))
         self.settle(receipt)
         return self.out(self._get(row.financing_id), caller, receipt)
 
