@@ -415,6 +415,45 @@ def carbon_verify(
     console.print(f"[green]verified[/]: recomputed {result.grams / 1000:,.3f} kg CO2, as stated")
 
 
+@carbon_app.command("score")
+def carbon_score(
+    org: OrgOption,
+    current: Annotated[
+        str | None,
+        typer.Option(help="0x… verified statement; with --baseline and --verifier, sets the score"),
+    ] = None,
+    baseline: Annotated[str | None, typer.Option(help="0x… verified baseline statement")] = None,
+    verifier: Annotated[str | None, typer.Option(help="the carbon verifier organisation setting it")] = None,
+) -> None:
+    """Show an organisation's verified carbon score, or set it from a verified reduction (verifiers)."""
+    from chain.errors import InvalidInput
+    from chain.ids import from_hex32
+    from tradeledger.fleet import resolve_org, signing_key_of
+    from tradeledger.runtime import open_stack
+
+    try:
+        stack = open_stack()
+        setting = (current, baseline, verifier)
+        if any(setting) and not all(setting):
+            raise InvalidInput(
+                "setting a score needs --current, --baseline and --verifier", code="bad_arguments"
+            )
+        if current and baseline and verifier:
+            key = signing_key_of(stack, resolve_org(verifier))
+            stack.chain.carbon(key).set_carbon_score(from_hex32(current), from_hex32(baseline))
+        score = stack.chain.carbon().carbon_score(resolve_org(org))
+    except TradeLedgerError as exc:
+        _fail(exc)
+        return
+    if not score.valid_until:
+        console.print("no carbon score yet: a carbon verifier sets it from two verified statements")
+        return
+    console.print(
+        f"verified reduction {score.reduction_bps / 100:.2f} % against baseline 0x{score.baseline.hex()}, "
+        f"valid until {_when(score.valid_until)}"
+    )
+
+
 @app.command()
 def oracle(
     broker: Annotated[str, typer.Option(envvar="TRADELEDGER_MQTT_URL", help="mqtt:// or mqtts:// URL")] = (

@@ -359,3 +359,10 @@ def test_carbon_statement_and_verification_from_anchored_readings(cli: Cli, harn
     assert "7.630 kg CO2 from 2 readings in 1 batch(es)" in stated  # 4 m3 x 1,907.4 g
     assert "verified" in verified
     assert "(access_managed_unauthorized)" in by_supplier
+    no_score = cli("carbon", "score", "--org", "acme-motors")
+    half = cli("carbon", "score", "--org", "acme-motors", "--current", statement, ok=False)
+    same = ("--current", statement, "--baseline", statement, "--verifier", "green-verify")
+    not_comparable = cli("carbon", "score", "--org", "acme-motors", *same, ok=False)
+    assert "no carbon score yet" in no_score
+    assert "(bad_arguments)" in half
+    assert "(carbon_not_comparable)" in not_comparable  # a statement is not its own baseline
