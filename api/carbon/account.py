@@ -8,14 +8,14 @@ from typing import Annotated
 from eth_utils import keccak
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 from sqlmodel import Session, col, select
 
 from api.auth.deps import CallerDep
 from api.auth.service import Caller
 from api.carbon.emissions import ZERO, load_factor_set
 from api.carbon.models import StatementRow
-from api.carbon.service import submit_statement, verify_statement
+from api.carbon.service import order_subject, shipment_subject, submit_statement, verify_statement
 from api.db import SessionDep
 from api.idempotency import WriteDep
 from api.participants.service import ParticipantsService
@@ -34,13 +34,34 @@ class _Body(BaseModel):
 
 
 class StatementIn(_Body):
-    scope: int = Field(ge=1, le=2, description="1: combustion (gas, diesel, truck fuel); 2: electricity")
+    scope: int = Field(
+        ge=1,
+        le=3,
+        description="1: combustion (gas, diesel, truck fuel); 2: electricity; 3: freight (shipment or order)",
+    )
     period_start: AwareDatetime
     period_end: AwareDatetime
     region: str = Field(
         default="CN", min_length=2, max_length=8, description="grid region of the electricity factor"
     )
-    subject: str | None = Field(default=None, description="a facility or shipment label, to state it alone")
+    subject: str | None = Field(
+        default=None, description="scope 1 and 2: a facility or shipment label, to state it alone"
+    )
+    shipment: str | None = Field(
+        default=None, min_length=1, max_length=64, description="scope 3: a shipment's bill of lading number"
+    )
+    order: Hex32 | None = Field(default=None, description="scope 3: an order id; its shipments are summed")
+
+    @model_validator(mode="after")
+    def _scope_subject(self) -> StatementIn:
+        if self.scope == 3:
+            if (self.shipment is None) == (self.order is None):
+                raise ValueError("a scope 3 statement names one shipment (bl_number) or one order (order id)")
+            if self.subject is not None:
+                raise ValueError("a scope 3 statement names a shipment or an order, not a subject")
+        elif self.shipment is not None or self.order is not None:
+            raise ValueError("shipment and order name the subject of scope 3 statements only")
+        return self
 
 
 class VerifyIn(_Body):
@@ -117,22 +138,34 @@ def _statement(session: Session, caller: Caller, statement_id: str) -> Statement
 
 @router.post("/statements", status_code=201, response_model=StatementOut)
 def submit(body: StatementIn, write: WriteDep) -> JSONResponse:
-    """Compute your emissions for a scope and period from your anchored readings and state them on chain."""
+    """Compute emissions for a scope and period from anchored readings and state them on chain.
+
+    Scopes 1 and 2: your own devices' readings. Scope 3: the freight of a ``shipment`` (bill of lading
+    number) or an ``order`` (its shipments summed) you are a party of, from every anchored reading bound
+    to the shipments (measured fuel first, then distance x gross weight x the mode's default intensity).
+    """
 
     def run() -> StatementOut:
         chain, indexer = chain_and_indexer(write.request)
         factors = load_factor_set()
+        org, session = write.caller.org_id, write.session
+        freight = None
+        if body.shipment is not None:
+            freight = shipment_subject(session, org, body.shipment)
+        elif body.order is not None:
+            freight = order_subject(session, org, body.order.lower())
         subject = "0x" + keccak(text=body.subject).hex() if body.subject else ZERO
         period = (int(body.period_start.timestamp()), int(body.period_end.timestamp()))
         statement_id, _ = submit_statement(
             chain,
-            write.session,
-            write.caller.org_id,
+            session,
+            org,
             factors,
             scope=body.scope,
             period=period,
             region=body.region,
-            subject=subject,
+            subject=freight.subject if freight else subject,
+            freight=freight,
         )
         indexer.sync()
         return _out(_statement(write.session, write.caller, "0x" + statement_id.hex()))
@@ -151,7 +184,8 @@ def statements(caller: CallerDep, session: SessionDep) -> list[StatementOut]:
 
 @router.post("/statements/{statement_id}/verify", response_model=StatementOut)
 def verify(statement_id: str, body: VerifyIn, write: WriteDep) -> JSONResponse:
-    """A carbon verifier recomputes the statement from the anchored readings; verified only if it matches."""
+    """A carbon verifier recomputes the statement from the anchored readings (scope 3: and the shipment
+    documents) with the factor set it cites; verified only if it matches exactly."""
     if write.caller.role != "carbon_verifier":
         raise Forbidden("only carbon verifiers verify statements", code="role_required")
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from api.participants.schemas import TxOut
+from api.trade.documents import TransportMode
 
 
 class _Body(BaseModel):
@@ -53,6 +55,12 @@ class ShipmentIn(_Body):
     port_of_discharge: str
     shipped_on_board_at: AwareDatetime = Field(description="ISO 8601 with a timezone")
     lines: list[DeliveryLineIn] = Field(min_length=1, max_length=1000)
+    transport_mode: TransportMode | None = Field(
+        default=None, description="main transport mode, for scope 3 freight emissions without measured fuel"
+    )
+    gross_weight_kg: Decimal | None = Field(
+        default=None, gt=0, max_digits=15, decimal_places=3, description='gross weight in kg, e.g. "12500"'
+    )
 
 
 class GoodsReceiptIn(_Body):

@@ -15,7 +15,7 @@ import json
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar, get_args
 
 from eth_utils import keccak
 from pydantic import (
@@ -64,6 +64,9 @@ Quantity = Annotated[Decimal, AfterValidator(_quantity), PlainSerializer(_decima
 UtcTime = Annotated[datetime, AfterValidator(_utc)]
 Unit = Annotated[str, AfterValidator(_unit)]
 OrgId = Annotated[str, Field(pattern=ORG_ID)]
+# Freight transport modes, as the factor set's freight_tkm:<mode> intensities name them.
+TransportMode = Literal["road", "rail", "inland_waterway", "short_sea", "deep_sea_container", "air"]
+TRANSPORT_MODES: tuple[str, ...] = get_args(TransportMode)
 Minor = Annotated[int, Field(ge=0, strict=True)]
 Number = Annotated[str, Field(min_length=1, max_length=64)]
 
@@ -142,6 +145,13 @@ class Shipment(_Doc):
     port_of_discharge: str = Field(min_length=2, max_length=64)
     shipped_on_board_at: UtcTime
     lines: list[ReceiptLine] = Field(min_length=1, max_length=1000)
+    # Freight data for scope 3 statements; left out of the canonical bytes when absent, so
+    # shipments without them keep the bytes (and commitments) they had before these fields existed.
+    transport_mode: TransportMode | None = None
+    gross_weight_kg: Quantity | None = None
+
+
+SHIPMENT_OPTIONAL = ("transport_mode", "gross_weight_kg")
 
 
 class InvoiceLine(_Doc):
@@ -357,6 +367,10 @@ def canonical_bytes(doc: BaseModel) -> bytes:
     """The document's canonical JSON: the bytes whose salted commitment goes on chain."""
     data = doc.model_dump(mode="json")
     data["type"] = type(doc).__name__
+    if isinstance(doc, Shipment):
+        for key in SHIPMENT_OPTIONAL:
+            if data.get(key) is None:
+                del data[key]
     if "lines" in data:  # the order of lines carries no meaning
         data["lines"] = sorted(data["lines"], key=lambda line: line.get("line_no", line.get("po_line_no", 0)))
     return canonical_json(data)
