@@ -8,7 +8,7 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from api.carbon.emissions import ZERO, ReadingInput, compute, load_factor_set
+from api.carbon.emissions import FACTORS_DIR, ZERO, ReadingInput, compute, load_factor_set
 
 FACTORS = load_factor_set()
 PLANT, SHIPMENT = "0x" + "aa" * 32, "0x" + "bb" * 32
@@ -63,7 +63,10 @@ def test_recomputation_gives_the_same_statement_whatever_the_order(seed: int) ->
     assert a == b and a.result_hash() == b.result_hash()
 
 
-def test_every_factor_cites_its_source() -> None:
-    assert FACTORS.version == "2026.1"
-    for key, factor in FACTORS.factors.items():
-        assert factor["source"] and factor["scope"] in (1, 2, 3) and factor["grams_per_unit"] > 0, key
+def test_every_factor_of_every_set_cites_its_source() -> None:
+    sets = [load_factor_set(path) for path in sorted(FACTORS_DIR.glob("tradeledger-factors-*.json"))]
+    assert [s.version for s in sets] == ["2026.1", "2026.2"] and FACTORS.version == "2026.2"
+    assert {f"freight_tkm:{mode}" for mode in ("road", "rail", "air")} <= set(FACTORS.factors)
+    for factor_set in sets:
+        for key, factor in factor_set.factors.items():
+            assert factor["source"] and factor["scope"] in (1, 2, 3) and factor["grams_per_unit"] > 0, key
