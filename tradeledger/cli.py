@@ -378,7 +378,7 @@ def carbon_statement(
         _fail(exc)
         return
     console.print(
-        f"statement 0x{statement_id.hex()}: scope {scope}, {statement.grams / 1000:,.3f} kg CO2 "
+        f"statement 0x{statement_id.hex()}: scope {scope}, {statement.grams / 1000:,.3f} kg CO2e "
         f"from {statement.readings} readings in {len(statement.batches)} batch(es), factors {factors.version}"
     )
 
@@ -412,7 +412,7 @@ def carbon_verify(
     except TradeLedgerError as exc:
         _fail(exc)
         return
-    console.print(f"[green]verified[/]: recomputed {result.grams / 1000:,.3f} kg CO2, as stated")
+    console.print(f"[green]verified[/]: recomputed {result.grams / 1000:,.3f} kg CO2e, as stated")
 
 
 @carbon_app.command("score")

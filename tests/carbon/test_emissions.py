@@ -37,14 +37,15 @@ def test_scope_two_is_electricity_at_the_regions_grid_factor() -> None:
 def test_scope_one_sums_combustion_per_metric() -> None:
     statement = compute(_readings(), FACTORS, scope=1, period=(0, 500), region="CN")
 
-    assert statement.by_metric == {"diesel_l": 1338, "fuel_l": 53530, "natural_gas_m3": 1907}
-    assert statement.grams == 1338 + 53530 + 1907
+    # CO2e: 0.5 L x 2,685.65 g, 20 L x 2,719.15 g, 1 m3 x 1,909.34 g (CO2, CH4 and N2O)
+    assert statement.by_metric == {"diesel_l": 1343, "fuel_l": 54383, "natural_gas_m3": 1909}
+    assert statement.grams == 1343 + 54383 + 1909
 
 
 def test_a_subject_statement_counts_only_its_bound_devices() -> None:
     statement = compute(_readings(), FACTORS, scope=1, period=(0, 500), region="CN", subject=SHIPMENT)
 
-    assert statement.by_metric == {"fuel_l": 53530} and statement.batches == ("0x03",)
+    assert statement.by_metric == {"fuel_l": 54383} and statement.batches == ("0x03",)
 
 
 def test_a_region_without_a_factor_counts_nothing() -> None:
@@ -70,3 +71,13 @@ def test_every_factor_of_every_set_cites_its_source() -> None:
     for factor_set in sets:
         for key, factor in factor_set.factors.items():
             assert factor["source"] and factor["scope"] in (1, 2, 3) and factor["grams_per_unit"] > 0, key
+
+
+def test_fuel_factors_are_their_gases_in_co2e_with_ar6_gwp() -> None:
+    gwp = {"CO2": 1, "CH4": 29.8, "N2O": 273}
+    fuels = {k: f for k, f in FACTORS.factors.items() if "gases_grams_per_unit" in f}
+
+    assert set(fuels) == {"natural_gas_m3", "diesel_l", "fuel_l"}
+    for key, factor in fuels.items():
+        co2e = sum(grams * gwp[gas] for gas, grams in factor["gases_grams_per_unit"].items())
+        assert abs(co2e - factor["grams_per_unit"]) < 0.01, key

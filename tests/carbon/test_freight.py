@@ -127,7 +127,7 @@ def test_measured_fuel_comes_first() -> None:
     line = shipment_freight(truck(20_000, 100_000), FACTORS, SEA, period=PERIOD, region="CN")
 
     # 20 L x 2,676.5 g/L; the trucks' 100 km are covered by the fuel, and no GPS track says more
-    assert (line.fuel_grams, line.default_km, line.default_grams, line.grams) == (53_530, 0, 0, 53_530)
+    assert (line.fuel_grams, line.default_km, line.default_grams, line.grams) == (54_383, 0, 0, 54_383)
     assert line.readings == 1
 
 
@@ -137,8 +137,8 @@ def test_mixed_fuel_for_the_truck_legs_and_defaults_for_the_rest_of_the_gps_trac
     line = shipment_freight(readings, FACTORS, SEA, period=PERIOD, region="CN")
 
     # fuel: 53,530 g; the sea leg: (222.390 - 150) km x 12.5 t x 8 g/tkm = 7,239.0 g
-    assert (line.fuel_grams, line.default_km, line.default_grams) == (53_530, Decimal("72.390"), 7_239)
-    assert line.grams == 60_769 and line.readings == 8
+    assert (line.fuel_grams, line.default_km, line.default_grams) == (54_383, Decimal("72.390"), 7_239)
+    assert line.grams == 61_622 and line.readings == 8
 
 
 def test_without_mode_or_weight_only_measured_fuel_counts() -> None:
@@ -149,7 +149,7 @@ def test_without_mode_or_weight_only_measured_fuel_counts() -> None:
     )
 
     assert (gps_only.grams, gps_only.readings, gps_only.default_km) == (0, 0, Decimal("222.390"))
-    assert (mixed.grams, mixed.readings, mixed.default_km) == (53_530, 1, Decimal("72.390"))
+    assert (mixed.grams, mixed.readings, mixed.default_km) == (54_383, 1, Decimal("72.390"))
     statement = compute_freight(
         equator_then_meridian(), FACTORS, [bare], period=PERIOD, region="CN", subject="0x"
     )
@@ -181,8 +181,8 @@ def test_the_canonical_form_holds_what_recomputation_needs() -> None:
 
     body = json.loads(statement.canonical())
 
-    assert body["engine"] == "emissions-1.1.0" and body["scope"] == 3 and body["grams"] == 60_769
-    assert body["by_metric"] == {"fuel_l": 53_530, "freight_tkm:deep_sea_container": 7_239}
+    assert body["engine"] == "emissions-1.1.0" and body["scope"] == 3 and body["grams"] == 61_622
+    assert body["by_metric"] == {"fuel_l": 54_383, "freight_tkm:deep_sea_container": 7_239}
     assert body["freight"] == [
         {
             "shipment": "BL-1",
@@ -190,12 +190,12 @@ def test_the_canonical_form_holds_what_recomputation_needs() -> None:
             "mode": "deep_sea_container",
             "tonnes": "12.5",
             "fuel_l": "20",
-            "fuel_grams": 53_530,
+            "fuel_grams": 54_383,
             "distance_km": "150",
             "gps_km": "222.39",
             "default_km": "72.39",
             "default_grams": 7_239,
-            "grams": 60_769,
+            "grams": 61_622,
             "readings": 8,
         }
     ]
@@ -207,7 +207,7 @@ def test_the_canonical_form_holds_what_recomputation_needs() -> None:
         region="CN",
         subject=SEA.binding,
     )
-    assert other_mode.grams == 53_530 + 14_478 and other_mode.result_hash() != statement.result_hash()
+    assert other_mode.grams == 54_383 + 14_478 and other_mode.result_hash() != statement.result_hash()
     shuffled = list(readings)
     random.Random(7).shuffle(shuffled)
     again = compute_freight(shuffled, FACTORS, [SEA], period=PERIOD, region="CN", subject=SEA.binding)
@@ -223,9 +223,8 @@ def test_factor_set_2026_2_adds_sourced_freight_intensities_and_keeps_2026_1() -
     raw_new = json.loads(DEFAULT_FACTOR_SET.read_text())
 
     assert FACTORS.version == "2026.2" and OLD.version == "2026.1"
-    assert {k: v for k, v in raw_new["factors"].items() if not k.startswith("freight_tkm:")} == raw_old[
-        "factors"
-    ]
+    assert raw_new["factors"]["electricity_kwh:CN"] == raw_old["factors"]["electricity_kwh:CN"]
+    assert set(raw_old["factors"]) < set(raw_new["factors"])  # fuels gain CH4 and N2O (test_emissions)
     expected = {
         "road": 62,
         "rail": 22,

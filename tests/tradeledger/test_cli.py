@@ -356,7 +356,7 @@ def test_carbon_statement_and_verification_from_anchored_readings(cli: Cli, harn
     by_supplier = cli("carbon", "verify", statement, "--verifier", "shenzhen-precision", ok=False)
 
     assert "(no_readings)" in nothing
-    assert "7.630 kg CO2 from 2 readings in 1 batch(es)" in stated  # 4 m3 x 1,907.4 g
+    assert "7.637 kg CO2e from 2 readings in 1 batch(es)" in stated  # 4 m3 x 1,909.34 g
     assert "verified" in verified
     assert "(access_managed_unauthorized)" in by_supplier
     no_score = cli("carbon", "score", "--org", "acme-motors")
