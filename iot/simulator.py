@@ -16,6 +16,7 @@ import json
 import math
 import random
 import ssl
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from eth_utils import keccak
 from paho.mqtt.enums import CallbackAPIVersion
 
 from chain.carbon_contracts import DeviceKind
+from iot.broker import MQTT_5, MQTT_311
 from iot.readings import Domain, Reading, sign_reading, to_payload
 from iot.topics import readings_topic
 
@@ -103,11 +105,13 @@ class BrokerOptions:
     username: str | None = None
     password: str | None = None
     ca_file: str | None = None  # TLS when set, or when the URL is mqtts://
+    protocol: int = MQTT_5  # MQTT_311 for the embedded broker
 
 
 def connect(options: BrokerOptions, client_id: str = "") -> mqtt.Client:
     url = urlparse(options.url)
-    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5)
+    version = mqtt.MQTTv311 if options.protocol == MQTT_311 else mqtt.MQTTv5
+    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=version)
     if options.username or url.username:
         client.username_pw_set(options.username or url.username, options.password or url.password)
     tls = url.scheme == "mqtts" or options.ca_file is not None
@@ -129,13 +133,19 @@ def run_fleet(
     duration: float | None = None,
     clock: Callable[[], float] = time.time,
     progress: Callable[[int], None] | None = None,
+    stop: threading.Event | None = None,
 ) -> int:
-    """Publish signed readings (QoS 1) at ``rate`` readings/s in all, until ``count`` or ``duration``."""
+    """Publish signed readings (QoS 1), ``rate``/s in all, until ``count``, ``duration`` or ``stop``."""
     client = connect(options)
     rng = random.Random(7)
     sent, start = 0, time.monotonic()
+    stop = stop or threading.Event()
     try:
-        while (count is None or sent < count) and (duration is None or time.monotonic() - start < duration):
+        while (
+            (count is None or sent < count)
+            and (duration is None or time.monotonic() - start < duration)
+            and not stop.is_set()
+        ):
             for device in devices:
                 now = clock()
                 for metric, unit, value in device.values(now, rng):
@@ -158,8 +168,8 @@ def run_fleet(
                     if count is not None and sent >= count:
                         return sent
                     pause = start + sent / rate - time.monotonic()
-                    if pause > 0:
-                        time.sleep(pause)
+                    if pause > 0 and stop.wait(pause):
+                        return sent
         return sent
     finally:
         sequences.save()

@@ -508,31 +508,29 @@ def simulate(
     username: Annotated[str | None, typer.Option(envvar="TRADELEDGER_MQTT_USERNAME")] = None,
     password: Annotated[str | None, typer.Option(envvar="TRADELEDGER_MQTT_PASSWORD")] = None,
     ca_file: Annotated[str | None, typer.Option(help="CA bundle for TLS")] = None,
+    protocol: Annotated[
+        str, typer.Option(envvar="TRADELEDGER_MQTT_PROTOCOL", help="5, or 3.1.1 for the embedded broker")
+    ] = "5",
 ) -> None:
     """Run a fleet of demo devices (factory meters, boilers, trucks, reefers) publishing signed readings."""
     from chain.config import var_dir
+    from chain.errors import InvalidInput
+    from iot.broker import MQTT_5, MQTT_311
     from iot.readings import Domain
     from iot.simulator import BrokerOptions, SequenceBook, run_fleet
-    from tradeledger.fleet import add_device, simulated
+    from tradeledger.fleet import demo_fleet
     from tradeledger.runtime import open_stack
 
-    plan = [
-        ("acme-motors", "electricity_meter", "facility:acme-plant-1"),
-        ("acme-motors", "gas_meter", "facility:acme-plant-1"),
-        ("acme-motors", "diesel_meter", "facility:acme-plant-1"),
-        ("fastfreight", "truck", "fleet:fastfreight-eu"),
-        ("fastfreight", "reefer_container", "shipment:demo"),
-    ]
     try:
+        if protocol not in ("5", "3.1.1"):
+            raise InvalidInput(f"MQTT protocol {protocol!r}: use 5 or 3.1.1", code="bad_protocol")
         stack = open_stack()
         with console.status("provisioning devices"):
-            views = [
-                add_device(stack, *plan[i % len(plan)][:2], f"SIM-{i:04d}", plan[i % len(plan)][2]).view
-                for i in range(devices)
-            ]
+            fleet = demo_fleet(stack, devices)
         domain = Domain(stack.chain.chain_id, stack.chain.require_manifest().address("DeviceRegistry"))
-        fleet = simulated(stack, views, interval=60.0)
-        options = BrokerOptions(broker, username, password, ca_file)
+        options = BrokerOptions(
+            broker, username, password, ca_file, MQTT_311 if protocol == "3.1.1" else MQTT_5
+        )
         with console.status("publishing") as spinner:
             sent = run_fleet(
                 fleet,

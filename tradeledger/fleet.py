@@ -102,3 +102,23 @@ def simulated(stack: Stack, views: list[DeviceView], interval: float) -> list[Si
             "no active devices to simulate; add some with `tradeledger devices add`", code="no_devices"
         )
     return fleet
+
+
+# The demo fleet: what `tradeledger simulate` and `tradeledger up` run (organisation, kind, binding).
+DEMO_FLEET = (
+    ("acme-motors", "electricity_meter", "facility:acme-plant-1"),
+    ("acme-motors", "gas_meter", "facility:acme-plant-1"),
+    ("acme-motors", "diesel_meter", "facility:acme-plant-1"),
+    ("fastfreight", "truck", "fleet:fastfreight-eu"),
+    ("fastfreight", "reefer_container", "shipment:demo"),
+)
+
+
+def demo_fleet(stack: Stack, devices: int, interval: float = 60.0) -> list[SimulatedDevice]:
+    """``devices`` demo devices (``SIM-0000``…), registered on chain unless they are already."""
+    plan = [DEMO_FLEET[i % len(DEMO_FLEET)] for i in range(devices)]
+    views = [
+        add_device(stack, org, kind, f"SIM-{i:04d}", binding).view
+        for i, (org, kind, binding) in enumerate(plan)
+    ]
+    return simulated(stack, views, interval=interval)

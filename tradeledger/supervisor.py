@@ -1,13 +1,15 @@
 """``tradeledger up``: runs the whole stack in one process until Ctrl-C.
 
 Embedded default: anvil (state persisted under var/chain), contracts deployed
-once, the demo consortium, the indexer following the chain, and the API with
-its OpenAPI docs. A second run resumes the same chain and database.
+once, the demo consortium, the indexer following the chain, an MQTT broker
+(amqtt), the IoT oracle, a slow demo device simulator, and the API with its
+OpenAPI docs. A second run resumes the same chain and database.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import socket
 import threading
@@ -26,12 +28,16 @@ from api.projections import all_projections
 from api.settings import get_settings
 from chain.client import Chain, org_key_name
 from chain.compiler import compile_project
-from chain.config import network_settings
+from chain.config import network_settings, var_dir
 from chain.ids import org_id
 from chain.indexer import Indexer
+from iot.broker import MQTT_5, MQTT_311, EmbeddedBroker
+from iot.readings import Domain
+from iot.simulator import BrokerOptions, SequenceBook, run_fleet
 from oracles.iot.worker import IotOracle, OracleConfig
 from tradeledger.demo import IOT_HANDLE, credentials_file, seed_demo
-from tradeledger.runtime import connect_chain, deploy_if_needed, embedded_node
+from tradeledger.fleet import demo_fleet
+from tradeledger.runtime import Stack, connect_chain, deploy_if_needed, embedded_node
 
 
 def run_stack(console: Console, *, api_port: int | None = None) -> None:
@@ -66,7 +72,13 @@ def run_stack(console: Console, *, api_port: int | None = None) -> None:
         follower.start()
         resources.callback(follower.join, 5)
         resources.callback(stop.set)
-        iot_status = _start_iot_oracle(chain, engine, stop, resources)
+        broker, protocol, broker_status = _broker(resources)
+        iot_status = _start_iot_oracle(chain, engine, stop, resources, broker, protocol)
+        if settings.environment != "production" and iot_status.startswith("oracle"):
+            stack = Stack(settings, network, chain, engine, indexer)
+            iot_status += "; " + _start_simulator(
+                stack, stop, resources, BrokerOptions(broker, protocol=protocol)
+            )
 
         app = create_app(settings, engine=engine)
         app.state.chain = chain
@@ -79,6 +91,7 @@ def run_stack(console: Console, *, api_port: int | None = None) -> None:
         table.add_row("health / metrics", f"{base}/healthz  {base}/metrics")
         table.add_row("chain", f"{url} (chain {chain.chain_id}, {network.name})")
         table.add_row("database", engine.url.render_as_string(hide_password=True))
+        table.add_row("MQTT broker", broker_status)
         table.add_row("IoT ingestion", iot_status)
         console.print(table)
         if credentials:
@@ -95,14 +108,32 @@ def run_stack(console: Console, *, api_port: int | None = None) -> None:
     console.print("stopped; state saved.")
 
 
-def _start_iot_oracle(chain: Chain, engine: Engine, stop: threading.Event, resources: ExitStack) -> str:
-    """Run the IoT oracle beside the API when an MQTT broker answers; say what happened either way."""
-    broker = os.environ.get("TRADELEDGER_MQTT_URL", "mqtt://127.0.0.1:1883")
+def _broker(resources: ExitStack) -> tuple[str, int, str]:
+    """The real broker at ``TRADELEDGER_MQTT_URL`` (MQTT 5), or else the embedded one (MQTT 3.1.1)."""
+    real = os.environ.get("TRADELEDGER_MQTT_URL")
+    if real:
+        return real, MQTT_5, f"{real} (TRADELEDGER_MQTT_URL)"
+    port = int(os.environ.get("TRADELEDGER_EMBEDDED_MQTT_PORT", "1884"))
+    broker = EmbeddedBroker(port=port if _port_free(port) else 0)
+    url = broker.start()
+    resources.callback(broker.stop)
+    return url, MQTT_311, f"{url} (embedded amqtt, MQTT 3.1.1; set TRADELEDGER_MQTT_URL for a real broker)"
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) != 0
+
+
+def _start_iot_oracle(
+    chain: Chain, engine: Engine, stop: threading.Event, resources: ExitStack, broker: str, protocol: int
+) -> str:
+    """Run the IoT oracle beside the API when the MQTT broker answers; say what happened either way."""
     target = urlparse(broker)
     try:
         socket.create_connection((target.hostname or "127.0.0.1", target.port or 1883), timeout=1).close()
     except OSError:
-        return f"off: no MQTT broker at {broker} (set TRADELEDGER_MQTT_URL, then `tradeledger oracle`)"
+        return f"off: no MQTT broker at {broker} (check TRADELEDGER_MQTT_URL, then `tradeledger oracle`)"
     key = os.environ.get("TRADELEDGER_IOT_ORACLE_KEY") or org_key_name(org_id(IOT_HANDLE))
     if not chain.keystore.exists(key):
         return f"off: no IoT oracle key {key!r} here (set TRADELEDGER_IOT_ORACLE_KEY)"
@@ -110,9 +141,35 @@ def _start_iot_oracle(chain: Chain, engine: Engine, stop: threading.Event, resou
         broker_url=broker,
         client_id=os.environ.get("TRADELEDGER_IOT_CLIENT_ID", "tradeledger-up-oracle"),
         group=os.environ.get("TRADELEDGER_IOT_GROUP", "tradeledger-iot-oracles"),
+        protocol=protocol,
     )
     oracle = IotOracle(config, engine, chain, key)
     worker = threading.Thread(target=oracle.run, args=(stop,), name="iot-oracle", daemon=True)
     worker.start()
     resources.callback(worker.join, 10)
-    return f"oracle consuming {broker} (try `tradeledger simulate` in another terminal)"
+    resources.callback(stop.set)  # runs first: the worker stops, then it is joined
+    return f"oracle consuming {broker}"
+
+
+def _start_simulator(
+    stack: Stack, stop: threading.Event, resources: ExitStack, options: BrokerOptions
+) -> str:
+    """The demo fleet publishing slowly (``TRADELEDGER_SIMULATOR_RATE`` readings/s; 0 turns it off)."""
+    rate = float(os.environ.get("TRADELEDGER_SIMULATOR_RATE", "0.5"))
+    if rate <= 0:
+        return "simulator off (TRADELEDGER_SIMULATOR_RATE=0)"
+    fleet = demo_fleet(stack, 5)
+    domain = Domain(stack.chain.chain_id, stack.chain.require_manifest().address("DeviceRegistry"))
+    sequences = SequenceBook(var_dir() / "simulator" / "sequences.json")
+
+    def publish() -> None:
+        try:
+            run_fleet(fleet, domain, options, sequences, rate=rate, stop=stop)
+        except Exception:  # the demo simulator must never take the stack down
+            logging.getLogger(__name__).exception("the demo simulator stopped")
+
+    worker = threading.Thread(target=publish, name="simulator", daemon=True)
+    worker.start()
+    resources.callback(worker.join, 10)
+    resources.callback(stop.set)  # runs first: the worker stops, then it is joined
+    return f"demo simulator publishing {rate:g} readings/s from {len(fleet)} devices"

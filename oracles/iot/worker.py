@@ -24,8 +24,9 @@ from paho.mqtt.properties import Properties
 from sqlalchemy import Engine
 
 from chain.client import Chain
+from iot.broker import MQTT_5, MQTT_311
 from iot.readings import Domain, ReadingVerifier
-from iot.topics import shared
+from iot.topics import READINGS_FILTER, shared
 from oracles.iot.batcher import Batcher
 from oracles.iot.ingest import ChainDevices, Ingestor
 
@@ -42,6 +43,7 @@ class OracleConfig:
     max_skew: int = 300
     session_expiry: int = 3600
     ca_file: str | None = None
+    protocol: int = MQTT_5  # MQTT_311 (the embedded broker): one instance, a plain subscription
 
 
 class IotOracle:
@@ -66,10 +68,12 @@ class IotOracle:
 
     def _client(self) -> mqtt.Client:
         url = urlparse(self.config.broker_url)
+        v311 = self.config.protocol == MQTT_311
         client = mqtt.Client(
             CallbackAPIVersion.VERSION2,
             client_id=self.config.client_id,
-            protocol=mqtt.MQTTv5,
+            protocol=mqtt.MQTTv311 if v311 else mqtt.MQTTv5,
+            clean_session=False if v311 else None,  # MQTT 3.1.1's persistent session
             manual_ack=True,
         )
         if url.username:
@@ -80,15 +84,19 @@ class IotOracle:
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
         client.on_message = self._on_message
+        host, port = url.hostname or "127.0.0.1", url.port or (8883 if url.scheme == "mqtts" else 1883)
+        if v311:
+            client.connect_async(host, port)
+            return client
         properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
         properties.SessionExpiryInterval = self.config.session_expiry
-        client.connect_async(
-            url.hostname or "127.0.0.1",
-            url.port or (8883 if url.scheme == "mqtts" else 1883),
-            clean_start=False,
-            properties=properties,
-        )
+        client.connect_async(host, port, clean_start=False, properties=properties)
         return client
+
+    @property
+    def topic(self) -> str:
+        """The shared subscription (MQTT 5), or the plain filter on a broker without them (MQTT 3.1.1)."""
+        return READINGS_FILTER if self.config.protocol == MQTT_311 else shared(self.config.group)
 
     def _on_connect(
         self, client: mqtt.Client, _userdata: object, _flags: object, reason: object, _p: object
@@ -96,9 +104,9 @@ class IotOracle:
         if getattr(reason, "is_failure", False):
             log.warning("broker refused the connection: %s", reason)
             return
-        client.subscribe(shared(self.config.group), qos=1)
+        client.subscribe(self.topic, qos=1)
         self.connected.set()
-        log.info("subscribed to %s", shared(self.config.group))
+        log.info("subscribed to %s", self.topic)
 
     def _on_disconnect(
         self, _client: mqtt.Client, _userdata: object, _flags: object, reason: object, _p: object

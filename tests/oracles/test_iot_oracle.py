@@ -62,11 +62,11 @@ def _fleet(h: ChainHarness, size: int) -> Fleet:
     return Fleet(owner, devices, domain, lambda: time.time() + offset)
 
 
-def _publish(url: str, messages: list[tuple[str, bytes]]) -> None:
+def _publish(url: str, messages: list[tuple[str, bytes]], protocol: int = mqtt.MQTTv5) -> None:
     from urllib.parse import urlparse
 
     target = urlparse(url)
-    client = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
+    client = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=protocol)
     client.connect(target.hostname or "127.0.0.1", target.port or 1883)
     client.loop_start()
     for topic, payload in messages:
@@ -267,3 +267,50 @@ def test_kill_9_mid_stream_anchors_every_persisted_reading_exactly_once(
     for row in rows[:: max(1, total // 30)]:
         proof = [bytes.fromhex(p[2:]) for p in json.loads(row.proof or "[]")]
         assert carbon.verify_reading(bytes.fromhex(row.batch_root[2:]), proof, leaf_value(row))  # type: ignore[index]
+
+
+def test_the_embedded_broker_carries_readings_to_anchored_batches(
+    harness: ChainHarness, engine: Engine
+) -> None:
+    """``make run``'s default: amqtt (MQTT 3.1.1), one oracle with a plain subscription."""
+    from iot.broker import MQTT_311, EmbeddedBroker
+
+    h = harness
+    fleet = _fleet(h, 2)
+    oracle_org = make_party(h, "iot-oracle-embedded", OrgRole.IOT_ORACLE)
+    with EmbeddedBroker() as url:
+        config = OracleConfig(
+            broker_url=url, client_id="embedded-oracle", batch_size=5, batch_age=0.5, protocol=MQTT_311
+        )
+        oracle = IotOracle(config, engine, h.chain, oracle_org.key, clock=fleet.clock)
+        stop = threading.Event()
+        worker = threading.Thread(target=oracle.run, args=(stop,))
+        worker.start()
+        try:
+            assert oracle.connected.wait(10) and oracle.topic == "tradeledger/v1/+/devices/+/readings"
+            good = [(d, seq) for seq in range(1, 7) for d in fleet.devices]  # 12 readings
+            messages = [(readings_topic(fleet.owner.org, d), _signed(h, fleet, d, seq)) for d, seq in good]
+            replay = (
+                readings_topic(fleet.owner.org, fleet.devices[0]),
+                _signed(h, fleet, fleet.devices[0], 2, 7),
+            )
+            _publish(url, [*messages, replay], protocol=mqtt.MQTTv311)
+
+            def anchored() -> int:
+                with Session(engine) as session:
+                    batches = session.exec(
+                        select(ReadingBatchRow).where(ReadingBatchRow.status == "anchored")
+                    )
+                    return sum(b.count for b in batches)
+
+            _wait(lambda: anchored() == 12 and counters(engine).get("rejected:replayed") == 1)
+        finally:
+            stop.set()
+            worker.join(30)
+
+    with Session(engine) as session:
+        rows = session.exec(select(ReadingRow)).all()
+    assert len(rows) == 12
+    for row in rows:
+        proof = [bytes.fromhex(p[2:]) for p in json.loads(row.proof or "[]")]
+        assert h.chain.carbon().verify_reading(bytes.fromhex(row.batch_root[2:]), proof, leaf_value(row))  # type: ignore[index]
