@@ -343,36 +343,53 @@ def carbon_statement(
     org: OrgOption,
     start: Annotated[str, typer.Option("--from", help="period start, ISO 8601 with a timezone")],
     end: Annotated[str, typer.Option("--to", help="period end, ISO 8601 with a timezone")],
-    scope: Annotated[int, typer.Option(help="1 (combustion) or 2 (electricity)")] = 2,
+    scope: Annotated[int, typer.Option(help="1 (combustion), 2 (electricity) or 3 (freight)")] = 2,
     region: Annotated[str, typer.Option(help="grid region of the electricity factor, e.g. CN")] = "CN",
     subject: Annotated[
         str | None, typer.Option(help="a facility or shipment label (binding) to state alone")
     ] = None,
+    shipment: Annotated[str | None, typer.Option(help="scope 3: a bill of lading number")] = None,
+    order: Annotated[str | None, typer.Option(help="scope 3: an order id (its shipments summed)")] = None,
 ) -> None:
-    """Compute an organisation's emissions from its anchored readings and submit the statement on chain."""
+    """Compute emissions from anchored readings and submit the statement on chain.
+
+    Scopes 1 and 2: the organisation's own devices. Scope 3: the freight of a --shipment or an
+    --order it is a party of (measured fuel first, then distance x weight x the mode's default)."""
     from sqlmodel import Session
 
     from api.carbon.emissions import ZERO, load_factor_set
-    from api.carbon.service import submit_statement
+    from api.carbon.service import order_subject, shipment_subject, submit_statement
+    from chain.errors import InvalidInput
     from chain.ids import to_hex32
     from iot.simulator import binding_id
     from tradeledger.fleet import resolve_org
     from tradeledger.runtime import open_stack
 
     try:
+        if (scope == 3) != bool(shipment or order) or (shipment and order):
+            raise InvalidInput(
+                "scope 3 takes one --shipment or one --order; scopes 1 and 2 neither", code="bad_scope"
+            )
         stack = open_stack()
         factors = load_factor_set()
         bound = "0x" + binding_id(subject).hex() if subject else ZERO
+        who = to_hex32(resolve_org(org))
         with Session(stack.engine) as session:
+            freight = None
+            if shipment:
+                freight = shipment_subject(session, who, shipment)
+            elif order:
+                freight = order_subject(session, who, order.lower())
             statement_id, statement = submit_statement(
                 stack.chain,
                 session,
-                to_hex32(resolve_org(org)),
+                who,
                 factors,
                 scope=scope,
                 period=_period(start, end),
                 region=region,
-                subject=bound,
+                subject=freight.subject if freight else bound,
+                freight=freight,
             )
     except TradeLedgerError as exc:
         _fail(exc)

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 from sqlmodel import Session
 
@@ -106,6 +107,8 @@ def run_story(stack: Stack, progress: Progress | None = None, *, tag: str | None
                 port_of_discharge="NLRTM",
                 shipped_on_board_at=datetime.now(UTC) - timedelta(days=20),
                 lines=LINES,
+                transport_mode="deep_sea_container",  # for scope 3 freight statements
+                gross_weight_kg=Decimal("12500"),
             ),
         )
         step("bill of lading posted by FastFreight")

@@ -278,7 +278,10 @@ def test_simulate_publishes_signed_readings(cli: Cli, harness: ChainHarness, mqt
     assert len(received) >= 12 and len(signers) == 5
 
 
-def test_carbon_statement_and_verification_from_anchored_readings(cli: Cli, harness: ChainHarness) -> None:
+def _anchor_readings(
+    cli: Cli, harness: ChainHarness, owner: str, metric: str, unit: str, binding: str, values: list[int]
+) -> None:
+    """Readings of ``owner``'s device at 1,780,000,001 s on (May 2026), anchored by the demo IoT oracle."""
     import json as jsonlib
     from datetime import UTC, datetime
 
@@ -287,6 +290,48 @@ def test_carbon_statement_and_verification_from_anchored_readings(cli: Cli, harn
     from chain.client import org_key_name
     from chain.merkle import StandardMerkleTree
 
+    rows = [
+        ReadingRow(
+            device_id="0x" + "44" * 32,
+            owner=to_hex32(org_id(owner)),
+            sequence=i,
+            timestamp=1_780_000_000 + i,
+            metric=metric,
+            value_milli=value,
+            unit=unit,
+            binding=binding,
+            signer="0x" + "00" * 20,
+            signature="0x",
+            received_at=datetime.now(UTC),
+        )
+        for i, value in enumerate(values, start=1)
+    ]
+    tree = StandardMerkleTree.of([leaf_value(r) for r in rows], READING_LEAF_TYPES)
+    harness.chain.carbon(org_key_name(org_id("tradeledger-iot"))).anchor_readings(tree.root, len(rows), 1, 2)
+    engine = make_engine(f"sqlite:///{cli.database}")
+    with Session(engine) as session:
+        for i, row in enumerate(rows):
+            row.batch_root, row.proof = (
+                "0x" + tree.root.hex(),
+                jsonlib.dumps([p.hex() for p in tree.proof(i)]),
+            )
+            session.add(row)
+        root = "0x" + tree.root.hex()
+        session.add(
+            ReadingBatchRow(
+                root=root,
+                count=len(rows),
+                period_start=1,
+                period_end=2,
+                status="anchored",
+                created_at=datetime.now(UTC),
+            )
+        )
+        session.commit()
+    engine.dispose()
+
+
+def test_carbon_statement_and_verification_from_anchored_readings(cli: Cli, harness: ChainHarness) -> None:
     cli("demo")
     nothing = cli(
         "carbon",
@@ -299,45 +344,7 @@ def test_carbon_statement_and_verification_from_anchored_readings(cli: Cli, harn
         "2026-02-01T00:00:00Z",
         ok=False,
     )
-    acme = to_hex32(org_id("acme-motors"))
-    rows = [
-        ReadingRow(
-            device_id="0x" + "44" * 32,
-            owner=acme,
-            sequence=i,
-            timestamp=1_780_000_000 + i,
-            metric="natural_gas_m3",
-            value_milli=2_000,
-            unit="m3",
-            binding="0x" + "aa" * 32,
-            signer="0x" + "00" * 20,
-            signature="0x",
-            received_at=datetime.now(UTC),
-        )
-        for i in (1, 2)
-    ]
-    tree = StandardMerkleTree.of([leaf_value(r) for r in rows], READING_LEAF_TYPES)
-    harness.chain.carbon(org_key_name(org_id("tradeledger-iot"))).anchor_readings(tree.root, 2, 1, 2)
-    engine = make_engine(f"sqlite:///{cli.database}")
-    with Session(engine) as session:
-        for i, row in enumerate(rows):
-            row.batch_root, row.proof = (
-                "0x" + tree.root.hex(),
-                jsonlib.dumps([p.hex() for p in tree.proof(i)]),
-            )
-            session.add(row)
-        session.add(
-            ReadingBatchRow(
-                root="0x" + tree.root.hex(),
-                count=2,
-                period_start=1,
-                period_end=2,
-                status="anchored",
-                created_at=datetime.now(UTC),
-            )
-        )
-        session.commit()
-    engine.dispose()
+    _anchor_readings(cli, harness, "acme-motors", "natural_gas_m3", "m3", "0x" + "aa" * 32, [2_000, 2_000])
 
     stated = cli(
         "carbon",
@@ -366,3 +373,39 @@ def test_carbon_statement_and_verification_from_anchored_readings(cli: Cli, harn
     assert "no carbon score yet" in no_score
     assert "(bad_arguments)" in half
     assert "(carbon_not_comparable)" in not_comparable  # a statement is not its own baseline
+
+
+def test_scope_three_freight_of_the_demo_shipment(cli: Cli, harness: ChainHarness) -> None:
+    from eth_utils import keccak
+
+    from api.documents.models import StoredDocument
+
+    cli("demo")  # its bill of lading: deep-sea container, 12.5 t gross
+    engine = make_engine(f"sqlite:///{cli.database}")
+    with Session(engine) as session:
+        bl = session.exec(select(StoredDocument.number).where(StoredDocument.doc_type == "shipment")).one()
+    engine.dispose()
+    binding = "0x" + keccak(text=f"shipment:{bl}").hex()
+    _anchor_readings(cli, harness, "fastfreight", "distance_km", "km", binding, [400_000, 400_000])
+    period = ("--from", "2026-05-01T00:00:00Z", "--to", "2026-06-30T00:00:00Z")
+
+    stated = cli("carbon", "statement", "--org", "acme-motors", "--scope", "3", "--shipment", bl, *period)
+    stranger = cli(
+        "carbon",
+        "statement",
+        "--org",
+        "dongguan-castings",
+        "--scope",
+        "3",
+        "--shipment",
+        bl,
+        *period,
+        ok=False,
+    )
+    mixed = cli(
+        "carbon", "statement", "--org", "acme-motors", "--scope", "2", "--shipment", bl, *period, ok=False
+    )
+
+    assert "scope 3, 80.000 kg CO2e from 2 readings" in stated  # 800 km x 12.5 t x 8 g/tkm
+    assert "(shipment_not_found)" in stranger  # not a party: the shipment is not revealed
+    assert "(bad_scope)" in mixed
