@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import Annotated, Any
 
 from eth_utils import keccak
 from fastapi import APIRouter, Request
@@ -96,6 +96,11 @@ class StatementOut(BaseModel):
     batches: list[str]
     status: str
     verifier: str | None
+    computation: dict[str, Any] | None = Field(
+        default=None,
+        description="on submit and verify: the computation whose keccak256 is the statement's result hash "
+        "(engine, per-metric grams, readings, batches, factor set; per shipment for scope 3)",
+    )
 
 
 class CreditHolding(BaseModel):
@@ -156,7 +161,7 @@ def submit(body: StatementIn, write: WriteDep) -> JSONResponse:
             freight = order_subject(session, org, body.order.lower())
         subject = "0x" + keccak(text=body.subject).hex() if body.subject else ZERO
         period = (int(body.period_start.timestamp()), int(body.period_end.timestamp()))
-        statement_id, _ = submit_statement(
+        statement_id, statement = submit_statement(
             chain,
             session,
             org,
@@ -168,7 +173,8 @@ def submit(body: StatementIn, write: WriteDep) -> JSONResponse:
             freight=freight,
         )
         indexer.sync()
-        return _out(_statement(write.session, write.caller, "0x" + statement_id.hex()))
+        out = _out(_statement(write.session, write.caller, "0x" + statement_id.hex()))
+        return out.model_copy(update={"computation": json.loads(statement.canonical())})
 
     return write.once(body, 201, run)
 
@@ -192,7 +198,7 @@ def verify(statement_id: str, body: VerifyIn, write: WriteDep) -> JSONResponse:
     def run() -> StatementOut:
         chain, indexer = chain_and_indexer(write.request)
         row = _statement(write.session, write.caller, statement_id)
-        verify_statement(
+        recomputed = verify_statement(
             chain,
             write.session,
             write.caller.org_id,
@@ -202,7 +208,8 @@ def verify(statement_id: str, body: VerifyIn, write: WriteDep) -> JSONResponse:
         )
         indexer.sync()
         write.session.expire_all()
-        return _out(_statement(write.session, write.caller, statement_id))
+        out = _out(_statement(write.session, write.caller, statement_id))
+        return out.model_copy(update={"computation": json.loads(recomputed.canonical())})
 
     return write.once(body, 200, run)
 

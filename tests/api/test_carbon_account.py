@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
+from eth_utils import keccak
 from sqlalchemy import Engine
 
 from tests.api.trade_stack import CARBON_PARTIES, TradeStack, start_stack
@@ -33,14 +35,16 @@ def test_statement_to_retired_credits(stack: TradeStack) -> None:
         "submitted",
         1,
     )
+    computation = json.dumps(statement["computation"], sort_keys=True, separators=(",", ":")).encode()
+    on_chain = s.harness.chain.carbon().call("statement", bytes.fromhex(statement["id"][2:]))
+    assert keccak(computation) == bytes(on_chain[8])  # anyone can check the result hash from the response
+    assert statement["computation"]["by_metric"] == {"electricity_kwh": 10_732}
     assert (
         s.post("buyer", f"/carbon/statements/{statement['id']}/verify", {}, expect=403)["code"]
         == "role_required"
     )
-    assert (
-        s.post("verifier", f"/carbon/statements/{statement['id']}/verify", {}, expect=200)["status"]
-        == "verified"
-    )
+    verified = s.post("verifier", f"/carbon/statements/{statement['id']}/verify", {}, expect=200)
+    assert verified["status"] == "verified" and verified["computation"] == statement["computation"]
     assert s.get("rival", "/carbon/statements") == []
     assert [x["id"] for x in s.get("verifier", "/carbon/statements")] == [statement["id"]]
 
