@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from bench import iot_pipeline, sender_throughput, trade_flow
+from bench import iot_pipeline, sender_throughput, trade_flow, ucp_examination
 
 
 def main() -> None:
     sender_throughput.main()
     trade_flow.main()
     iot_pipeline.main()
+    ucp_examination.main()
 
 
 if __name__ == "__main__":
