@@ -11,6 +11,7 @@ from chain.carbon_contracts import CarbonCreditsContract, CarbonLedgerContract, 
 from chain.compiler import Artifact, build_dir, load_artifacts
 from chain.config import NetworkSettings
 from chain.contracts import BoundContract, DualControlContract, ParticipantsContract
+from chain.credit_contracts import LettersOfCreditContract
 from chain.errors import ChainError, ConfigurationError
 from chain.events import EventDecoder
 from chain.keys import KeyStore
@@ -157,6 +158,9 @@ class Chain:
 
     def credits(self, as_key: str | None = None) -> CarbonCreditsContract:
         return self.contract("CarbonCredits", as_key, CarbonCreditsContract)
+
+    def letters_of_credit(self, as_key: str | None = None) -> LettersOfCreditContract:
+        return self.contract("LettersOfCredit", as_key, LettersOfCreditContract)
 
     def access_manager(self, as_key: str | None = None) -> BoundContract:
         return self.contract("AccessManager", as_key, BoundContract)

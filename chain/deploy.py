@@ -160,6 +160,7 @@ def deploy(
     carbon = d.proxy("CarbonLedger", [manager, participants])
     financing = d.proxy("Financing", [manager, participants, receivables, token, review_threshold, carbon])
     credits = d.proxy("CarbonCredits", [manager, participants, carbon, financing])
+    credit = d.proxy("LettersOfCredit", [manager, participants, receivables, token])
     addresses = {
         "AccessManager": manager,
         "Participants": participants,
@@ -172,6 +173,7 @@ def deploy(
         "DeviceRegistry": devices,
         "CarbonLedger": carbon,
         "CarbonCredits": credits,
+        "LettersOfCredit": credit,
     }
 
     am = BoundContract(

@@ -108,6 +108,7 @@ POLICY: dict[str, dict[str, Role]] = {
         "approve": Role.PUBLIC,
         "setApprovalForAll": Role.PUBLIC,
         "markOverdue": Role.PUBLIC,
+        "issueAccepted": Role.SYSTEM,  # LettersOfCredit, accepting a deferred payment
         "assign": Role.SYSTEM,  # Financing's DvP
         "recordRepayment": Role.SYSTEM,  # Financing, when the debtor repays
         "upgradeToAndCall": Role.ADMIN,
@@ -117,7 +118,7 @@ POLICY: dict[str, dict[str, Role]] = {
         "redeem": Role.PUBLIC,
         "transfer": Role.PUBLIC,
         "approve": Role.PUBLIC,
-        "transferFrom": Role.SYSTEM,  # Financing's DvP cash leg
+        "transferFrom": Role.SYSTEM,  # the cash legs of Financing's DvP and of honouring a credit
         "upgradeToAndCall": Role.ADMIN,
     },
     "Financing": {
@@ -127,11 +128,27 @@ POLICY: dict[str, dict[str, Role]] = {
         "accept": Role.PUBLIC,  # the requesting holder
         "approveReview": Role.RISK_REVIEWER,  # of the offering financier
         "cancel": Role.PUBLIC,  # the requesting holder
-        "repay": Role.CORE_ENTERPRISE,  # the debtor
+        "repay": Role.PUBLIC,  # the debtor (checked by the contract): a buyer, or a bank under a credit
         "claimRecourse": Role.FINANCIER,
         "pause": Role.OPERATOR,  # circuit breaker …
         "unpause": Role.ADMIN,  # … undone only through dual control
         "setReviewThreshold": Role.ADMIN,
+        "upgradeToAndCall": Role.ADMIN,
+    },
+    "LettersOfCredit": {
+        "applyForCredit": Role.CORE_ENTERPRISE,  # the applicant (buyer)
+        "issue": Role.FINANCIER,  # the named issuing bank (checked by the contract)
+        "advise": Role.FINANCIER,  # the named advising bank
+        "proposeAmendment": Role.FINANCIER,  # the issuing bank
+        "acceptAmendment": Role.PUBLIC,  # the beneficiary, whatever its role
+        "rejectAmendment": Role.PUBLIC,
+        "present": Role.PUBLIC,  # the beneficiary
+        "recordExamination": Role.FINANCIER,  # the issuing bank
+        "refuse": Role.FINANCIER,
+        "waive": Role.CORE_ENTERPRISE,  # the applicant
+        "honour": Role.FINANCIER,  # the issuing bank
+        "expire": Role.PUBLIC,  # any member, after expiry
+        "cancel": Role.PUBLIC,  # the applicant before issuance, or the issuing bank before advice
         "upgradeToAndCall": Role.ADMIN,
     },
     "DeviceRegistry": {
@@ -163,7 +180,7 @@ POLICY: dict[str, dict[str, Role]] = {
 }
 
 # Platform contracts that hold SYSTEM (they call SYSTEM functions of other contracts).
-SYSTEM_CONTRACTS = ("Receivables", "Financing")
+SYSTEM_CONTRACTS = ("Receivables", "Financing", "LettersOfCredit")
 
 # Functions that are not role-gated by design (guarded otherwise), per contract.
 # `setAuthority` is callable only by the AccessManager itself (its `updateAuthority` is ADMIN-only).

@@ -107,6 +107,19 @@ interface IReceivables {
         uint64 dueDate
     ) external returns (uint256 id);
 
+    /// @notice A deferred payment accepted under a letter of credit (LettersOfCredit only): a
+    /// receivable on the accepting bank, confirmed at once, minted to the beneficiary's account.
+    /// `ref` (the presentation) is its fingerprint and, with the parties, its id.
+    function issueAccepted(
+        OrgId creditor,
+        address creditorAccount,
+        OrgId debtor,
+        Currency currency,
+        uint256 faceValue,
+        uint64 dueDate,
+        bytes32 ref
+    ) external returns (uint256 id);
+
     /* MATCHING AND CONFIRMATION */
 
     /// @notice The platform's matching service attests the result (an anchored MatchResult document

@@ -7,7 +7,7 @@ import {IDocumentRegistry} from "../interfaces/IDocumentRegistry.sol";
 import {IParticipants} from "../interfaces/IParticipants.sol";
 import {IPurchaseOrders} from "../interfaces/IPurchaseOrders.sol";
 import {IReceivables} from "../interfaces/IReceivables.sol";
-import {DocumentId, OrderId, OrgId} from "../interfaces/Types.sol";
+import {Currency, DocumentId, OrderId, OrgId} from "../interfaces/Types.sol";
 import {ConsortiumUpgradeable} from "../governance/ConsortiumUpgradeable.sol";
 import {MemberGated} from "../governance/MemberGated.sol";
 
@@ -48,7 +48,7 @@ contract Receivables is IReceivables, ERC721Upgradeable, MemberGated {
 
     /// @inheritdoc ConsortiumUpgradeable
     function version() external pure virtual override returns (string memory) {
-        return "1.0.0";
+        return "1.1.0";
     }
 
     /* ISSUANCE */
@@ -84,6 +84,35 @@ contract Receivables is IReceivables, ERC721Upgradeable, MemberGated {
 
         _storage().orders.addInvoiced(order, creditor, faceValue); // reverts when the order total would be exceeded
         _safeMint(msg.sender, id);
+    }
+
+    /// @inheritdoc IReceivables
+    function issueAccepted(
+        OrgId creditor,
+        address creditorAccount,
+        OrgId debtor,
+        Currency currency,
+        uint256 faceValue,
+        uint64 dueDate,
+        bytes32 ref
+    ) external restricted returns (uint256 id) {
+        id = receivableId(creditor, debtor, ref);
+        _checkIssuable(id, ref, faceValue, dueDate);
+
+        Receivable storage r = _storage().receivables[id];
+        r.creditor = creditor;
+        r.debtor = debtor;
+        r.currency = currency;
+        r.status = ReceivableStatus.Confirmed;
+        r.matchStatus = MatchStatus.Matched;
+        r.issuedAt = uint64(block.timestamp);
+        r.dueDate = dueDate;
+        r.faceValue = faceValue;
+        r.fingerprint = ref;
+        _storage().byFingerprint[ref] = id;
+        _emitIssued(id, r);
+        emit ReceivableConfirmed(id, debtor, false);
+        _safeMint(creditorAccount, id);
     }
 
     /* MATCHING AND CONFIRMATION */

@@ -15,9 +15,11 @@ from tests.conftest import ChainHarness
 pytestmark = pytest.mark.chain
 
 
-def _zero(kind: str) -> Any:
+def _zero(kind: str, components: list[dict[str, Any]] | None = None) -> Any:
     if kind.endswith("[]"):
         return []
+    if kind == "tuple":
+        return tuple(_zero(c["type"], c.get("components")) for c in components or [])
     if kind.startswith(("uint", "int")):
         return 0
     if kind == "address":
@@ -35,7 +37,7 @@ def _zero(kind: str) -> Any:
 
 def _args(abi: list[dict[str, Any]], fn: str) -> list[Any]:
     item = next(i for i in abi if i.get("type") == "function" and i["name"] == fn)  # the first overload
-    return [_zero(p["type"]) for p in item["inputs"]]
+    return [_zero(p["type"], p.get("components")) for p in item["inputs"]]
 
 
 def _writes(abi: list[dict[str, Any]]) -> set[str]:
