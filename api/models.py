@@ -2,6 +2,7 @@
 
 from api.auth.models import ApiKey
 from api.carbon.models import DeviceRow, IngestCounter, ReadingBatchRow, ReadingRow, StatementRow
+from api.credit.models import AmendmentRow, CreditRow, PresentationRow
 from api.documents.models import StoredDocument
 from api.financing.models import FinancingRow, OfferRow
 from api.idempotency import IdempotencyRecord
@@ -11,6 +12,9 @@ from api.receivables.models import MatchingTolerance, ReceivableRow
 from chain.index_models import ChainBlock, ChainEventRow, IndexerCheckpoint
 
 __all__ = [
+    "AmendmentRow",
+    "CreditRow",
+    "PresentationRow",
     "ApiKey",
     "ChainBlock",
     "ChainEventRow",
