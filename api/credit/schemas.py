@@ -40,7 +40,9 @@ class CreditIn(_Body):
     deferred_days: int = Field(default=0, ge=0, le=3650, description="deferred payment: days after honour")
     currency: str = Field(pattern=r"^[A-Z]{3}$", description="ISO 4217")
     amount: int = Field(gt=0, description="minor units")
-    amount_tolerance_pct: Decimal | None = Field(default=None, ge=0, le=100, description="e.g. 5 for +/-5 %")
+    amount_tolerance_pct: Decimal | None = Field(
+        default=None, ge=0, le=100, decimal_places=2, description="e.g. 5 for +/-5 % (whole basis points)"
+    )
     about_amount: bool = Field(default=False, description='"about": +/-10 % (UCP 600 Art. 30(a))')
     goods_description: str = Field(min_length=1, max_length=512)
     quantity: Decimal | None = Field(default=None, gt=0)
@@ -77,7 +79,7 @@ class AmendmentIn(_Body):
     """The terms the issuing bank changes; binding only once the beneficiary accepts."""
 
     amount: int | None = Field(default=None, gt=0, description="minor units")
-    amount_tolerance_pct: Decimal | None = Field(default=None, ge=0, le=100)
+    amount_tolerance_pct: Decimal | None = Field(default=None, ge=0, le=100, decimal_places=2)
     expiry_date: date | None = None
     latest_shipment_date: date | None = None
 
@@ -100,6 +102,13 @@ class PresentationIn(_Body):
     insurance: InsuranceDocument | None = None
     packing_list: PackingList | None = None
     certificate_of_origin: CertificateOfOrigin | None = None
+
+    @model_validator(mode="after")
+    def _claims_no_more_than_invoiced(self) -> PresentationIn:
+        # the examination checks the invoice; what is paid is amount_minor, so it may not exceed it
+        if self.invoice is not None and self.amount_minor > self.invoice.amount:
+            raise ValueError("amount_minor cannot exceed the invoice's amount")
+        return self
 
 
 class AmendmentOut(BaseModel):

@@ -285,6 +285,8 @@ def test_malformed_bodies_are_422_and_write_nothing(stack: TradeStack) -> None:
         ("bank", f"{LC}/{cid}/amendments", {"amount": "lots"}),
         ("supplier", f"{LC}/{cid}/presentations", {**_documents(s, 1_000), "previously_drawn": 5}),
         ("supplier", f"{LC}/{cid}/presentations", {**_documents(s, 1_000), "amount_minor": 0}),
+        ("supplier", f"{LC}/{cid}/presentations", {**_documents(s, 1_000), "amount_minor": 1_001}),
+        ("buyer", LC, {**_terms(s, "LC-X"), "amount_tolerance_pct": "5.555"}),  # whole bps only
     ]
     for who, path, body in bad:
         response = s.call(who, "POST", path, json=body)
