@@ -3,7 +3,7 @@
 Every custom error in the compiled ABIs is known by its 4-byte selector. The
 stable error ``code`` is the error's name in snake_case
 (``ParticipantSuspended`` -> ``participant_suspended``); the HTTP status
-follows from the name (``…Unauthorized…`` -> 403, ``…Unknown…`` -> 404,
+follows from the name (``…Unauthorized…``, ``…NotParty`` -> 403, ``…Unknown…`` -> 404,
 ``…Invalid…`` -> 422, anything else -> 409).
 """
 
@@ -20,7 +20,12 @@ from eth_utils import keccak, to_checksum_address, to_hex
 from chain.errors import ChainError, ChainRevert
 
 _STATUS_RULES: tuple[tuple[re.Pattern[str], int], ...] = (
-    (re.compile(r"Unauthori[sz]ed|NotRegistered|(?<!Not)Suspended|NotActiveMember|CannotSuspendSelf"), 403),
+    (
+        re.compile(
+            r"Unauthori[sz]ed|NotRegistered|(?<!Not)Suspended|NotActiveMember|CannotSuspendSelf|NotParty"
+        ),
+        403,
+    ),
     (re.compile(r"Unknown|NotFound"), 404),
     (re.compile(r"Invalid|Zero|^\w+No[A-Z]|Empty|Reserved"), 422),
 )
