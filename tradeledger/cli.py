@@ -12,6 +12,7 @@ from rich.table import Table
 
 from chain.config import network_settings
 from chain.errors import TradeLedgerError
+from tradeledger.lc_cli import lc_app
 
 app = typer.Typer(
     name="tradeledger",
@@ -35,6 +36,7 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(governance_app, name="governance")
 app.add_typer(devices_app, name="devices")
 app.add_typer(carbon_app, name="carbon")
+app.add_typer(lc_app, name="lc")
 console = Console()
 
 

@@ -64,7 +64,8 @@ class StoryResult:
 
 
 def caller_for(session: Session, handle: str) -> Caller:
-    org = session.get(Organisation, to_hex32(org_id(handle)))
+    """The caller acting for organisation ``handle`` (or its 0x… id) with every scope."""
+    org = session.get(Organisation, handle.lower() if handle.startswith("0x") else to_hex32(org_id(handle)))
     if org is None:
         raise NotFound(
             f"organisation {handle!r} is not registered; start the stack with `tradeledger up` first",

@@ -409,3 +409,71 @@ def test_scope_three_freight_of_the_demo_shipment(cli: Cli, harness: ChainHarnes
     assert "scope 3, 80.000 kg CO2e from 2 readings" in stated  # 800 km x 12.5 t x 8 g/tkm
     assert "(shipment_not_found)" in stranger  # not a party: the shipment is not revealed
     assert "(bad_scope)" in mixed
+
+
+def test_a_letter_of_credit_from_application_to_honour_on_the_command_line(
+    cli: Cli, harness: ChainHarness, tmp_path: Path
+) -> None:
+    import json
+    from datetime import UTC, datetime, timedelta
+
+    cli("demo")  # Harbour Bank holds tokenized cash after the demo's financing
+    today = datetime.fromtimestamp(int(harness.chain.w3.eth.get_block("latest")["timestamp"]), UTC).date()
+    shipped = (today - timedelta(days=3)).isoformat()
+    terms = {
+        "number": "LC-CLI-1",
+        "issuing_bank": "harbour-bank",
+        "advising_bank": "harbour-bank",
+        "beneficiary": "shenzhen-precision",
+        "currency": "USD",
+        "amount": 50_000,
+        "goods_description": "Brake discs",
+        "expiry_date": (today + timedelta(days=60)).isoformat(),
+        "latest_shipment_date": (today + timedelta(days=30)).isoformat(),
+        "port_of_loading": "CNSZX",
+        "port_of_discharge": "NLRTM",
+    }
+    invoice = {
+        "issuer": "Shenzhen Precision Parts",
+        "addressed_to": "ACME Motors",
+        "currency": "USD",
+        "amount": 50_000,
+        "goods_description": "Brake discs",
+        "issue_date": shipped,
+    }
+    bill = {
+        "shipper": "Shenzhen Precision Parts",
+        "port_of_loading": "CNSZX",
+        "port_of_discharge": "DEHAM",  # not the credit's port
+        "shipped_on_board_date": shipped,
+        "issue_date": shipped,
+    }
+    (tmp_path / "terms.json").write_text(json.dumps(terms))
+    (tmp_path / "documents.json").write_text(
+        json.dumps({"amount_minor": 50_000, "invoice": invoice, "bills_of_lading": [bill]})
+    )
+
+    applied = cli("lc", "apply", "--org", "acme-motors", "--file", str(tmp_path / "terms.json"))
+    credit = re.search(r"credit (0x[0-9a-f]{64})", applied).group(1)  # type: ignore[union-attr]
+    cli("lc", "issue", credit, "--org", "harbour-bank")
+    cli("lc", "advise", credit, "--org", "harbour-bank")
+    presented = cli(
+        "lc", "present", credit, "--org", "shenzhen-precision", "--file", str(tmp_path / "documents.json")
+    )
+    presentation = re.search(r"presentation (0x[0-9a-f]{64})", presented).group(1)  # type: ignore[union-attr]
+    by_beneficiary = cli("lc", "honour", presentation, "--org", "shenzhen-precision", ok=False)
+    examined = cli("lc", "examine", presentation, "--org", "harbour-bank")
+    early = cli("lc", "honour", presentation, "--org", "harbour-bank", ok=False)
+    cli("lc", "refuse", presentation, "--org", "harbour-bank")
+    cli("lc", "waive", presentation, "--org", "acme-motors")
+    honoured = cli("lc", "honour", presentation, "--org", "harbour-bank")
+    shown = cli("lc", "show", credit, "--org", "shenzhen-precision")
+    stranger = cli("lc", "show", credit, "--org", "dongguan-castings", ok=False)
+
+    assert "applied" in applied and "presented" in presented
+    assert "(not_issuing_bank)" in by_beneficiary
+    assert "PORT_MISMATCH" in examined and "UCP 600 Art. 20(a)(iii)" in examined
+    assert "(lc_wrong_presentation_status)" in early  # discrepant: refused first, then waived
+    assert "honoured" in honoured
+    assert "drawn 50000" in shown
+    assert "(credit_not_found)" in stranger
