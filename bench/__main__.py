@@ -10,6 +10,7 @@ def main() -> None:
     trade_flow.main()
     iot_pipeline.main()
     ucp_examination.main()
+    ucp_examination.end_to_end()
 
 
 if __name__ == "__main__":

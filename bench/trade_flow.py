@@ -14,11 +14,8 @@ Baselines measured in the same run:
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import tempfile
 import time
-from pathlib import Path
 
 
 def _raw_round_trips(url: str, count: int) -> float:
@@ -64,40 +61,16 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="receivables flow benchmark")
     parser.add_argument("--stories", type=int, default=5)
     args = parser.parse_args(argv or [])
-    os.environ["TRADELEDGER_VAR_DIR"] = tempfile.mkdtemp(prefix="tradeledger-bench-")
-    os.environ.setdefault("TRADELEDGER_KEYSTORE_SCRYPT_N", "1024")
-
     from rich.console import Console
     from rich.table import Table
-    from sqlmodel import Session
 
-    from api.db import make_engine, migrate
-    from api.projections import all_projections
-    from api.settings import get_settings
-    from chain.compiler import compile_project
-    from chain.config import network_settings
-    from chain.indexer import Indexer
-    from chain.node import EmbeddedNode
-    from tradeledger.demo import seed_demo
-    from tradeledger.runtime import Stack, connect_chain, deploy_if_needed
+    from bench.embedded import demo_stack
     from tradeledger.story import run_story
 
     console = Console()
-    settings, network = get_settings(), network_settings("embedded")
-    compile_project()
-    with EmbeddedNode() as node:
-        with console.status("deploying and seeding the demo consortium"):
-            chain = connect_chain(settings, node.url, network, load=False)
-            deploy_if_needed(chain, lambda _: None)
-            engine = make_engine(f"sqlite:///{Path(os.environ['TRADELEDGER_VAR_DIR']) / 'bench.db'}")
-            migrate(engine)
-            indexer = Indexer(chain, engine, all_projections())
-            indexer.sync()
-            with Session(engine) as session:
-                seed_demo(session, chain, indexer)
-        stack = Stack(settings, network, chain, engine, indexer)
+    with demo_stack(console) as (stack, url):
         with console.status("baseline: raw value transfers, one at a time"):
-            raw = _raw_round_trips(node.url, 200)
+            raw = _raw_round_trips(url, 200)
         stories = []
         for i in range(args.stories):
             with console.status(f"story {i + 1}/{args.stories}"):
