@@ -1,10 +1,12 @@
-"""Checks one MQTT message and, when it is a valid reading, persists it (before it is acknowledged).
+"""Checks MQTT messages and persists the valid readings and the rejection counts (before they are acked).
 
 Checks, in order: size and JSON shape, signature (fast EIP-712 recovery), topic, clock skew,
 plausible range (the local checks first), device known and the signing key valid at the reading's
 time (from DeviceRegistry, cached), binding, sequence (replays rejected, gaps counted).
 Every rejection is counted by reason.
 A message the broker delivers twice (same device, sequence and signature) is accepted once.
+Messages are handled in groups (group commit): the checks that need no database run per message,
+then sequences are judged and every outcome of the group is written in one transaction.
 """
 
 from __future__ import annotations
@@ -12,14 +14,15 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
 from sqlalchemy import Engine, func
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from api.carbon.models import IngestCounter, ReadingRow
 from chain.carbon_contracts import DeviceRegistryContract
@@ -107,6 +110,21 @@ class Outcome:
     detail: str = ""
 
 
+@dataclass(frozen=True)
+class _Valid:
+    """A reading that passed every check that needs no database; its sequence is judged at commit."""
+
+    reading: Reading
+    signer: str
+    signature: str  # 0x-hex
+    owner: str
+    payload: bytes
+
+    @property
+    def device(self) -> str:
+        return "0x" + self.reading.device_id.hex()
+
+
 class Ingestor:
     def __init__(
         self,
@@ -122,111 +140,154 @@ class Ingestor:
         self.devices = devices
         self.max_skew = max_skew
         self.clock = clock
-        self._last_seq: dict[str, int] = {}
+        self._last_seq: dict[str, int] = {}  # committed sequences only
         self._lock = threading.Lock()
 
     def handle(self, topic: str, payload: bytes) -> Outcome:
         """Check and persist one message; returns once the outcome is durable (then it may be acked)."""
+        return self.handle_group([(topic, payload)])[0]
+
+    def handle_group(self, messages: Sequence[tuple[str, bytes]]) -> list[Outcome]:
+        """Check ``(topic, payload)`` messages and persist all their outcomes in ONE transaction.
+
+        Returns (one outcome per message, in order) once that transaction is committed: then every
+        message of the group may be acknowledged. Raises when the database fails; then nothing of
+        the group is persisted and none of it may be acknowledged. Sequences are judged against the
+        database and against the readings before them in the same group."""
+        checked = [self._check(topic, payload) for topic, payload in messages]
+        with self._lock:
+            try:
+                return self._commit(checked)
+            except IntegrityError:  # another oracle instance stored one of them a moment ago
+                return self._commit(checked)  # judged again, now against what it stored
+
+    def _check(self, topic: str, payload: bytes) -> _Valid | Outcome:
         try:
             reading, signature = parse_payload(payload)
             signer = self.verifier.recover(reading, signature)
         except PayloadError as exc:
-            return self._reject(exc.reason, str(exc), payload)
+            return _rejected(exc.reason, str(exc), payload)
         device_hex = "0x" + reading.device_id.hex()
         parsed = parse_readings_topic(topic)
         if parsed is None or parsed[1] != device_hex:
-            return self._reject("wrong_topic", f"{topic} is not the readings topic of {device_hex}", payload)
+            return _rejected("wrong_topic", f"{topic} is not the readings topic of {device_hex}", payload)
         if abs(reading.timestamp - self.clock()) > self.max_skew:
-            return self._reject(
+            return _rejected(
                 "clock_skew", f"timestamp {reading.timestamp} is off by more than {self.max_skew}s", payload
             )
         if not plausible(reading.metric, reading.unit, reading.value_milli):
-            return self._reject(
+            return _rejected(
                 "out_of_range", f"{reading.metric} {reading.value} {reading.unit} is implausible", payload
             )
         info = self.devices.device(reading.device_id)
         if info is None:
-            return self._reject("unknown_device", f"device {device_hex} is not registered", payload)
+            return _rejected("unknown_device", f"device {device_hex} is not registered", payload)
         if parsed[0] != info.owner:
-            return self._reject(
-                "wrong_topic", f"{device_hex} belongs to {info.owner}, not {parsed[0]}", payload
-            )
+            return _rejected("wrong_topic", f"{device_hex} belongs to {info.owner}, not {parsed[0]}", payload)
         if not info.active or not self.devices.signer_valid(reading.device_id, signer, reading.timestamp):
-            return self._reject("revoked_key", f"{signer} was not a valid key of {device_hex} then", payload)
+            return _rejected("revoked_key", f"{signer} was not a valid key of {device_hex} then", payload)
         if "0x" + reading.binding.hex() != info.binding:
-            return self._reject("wrong_binding", f"{device_hex} is bound to {info.binding}", payload)
-        return self._store(reading, signer, signature, info.owner, payload)
+            return _rejected("wrong_binding", f"{device_hex} is bound to {info.binding}", payload)
+        return _Valid(reading, signer, "0x" + signature.hex(), info.owner, payload)
 
-    def _store(self, r: Reading, signer: str, signature: bytes, owner: str, payload: bytes) -> Outcome:
-        device_hex = "0x" + r.device_id.hex()
-        with self._lock, Session(self.engine) as session:
-            existing = session.exec(
-                select(ReadingRow).where(
-                    ReadingRow.device_id == device_hex, ReadingRow.sequence == r.sequence
-                )
-            ).first()
-            if existing is not None:
-                if existing.signature == "0x" + signature.hex():
-                    return Outcome(False, "duplicate", "already accepted (a redelivery)")
-                return self._reject(
-                    "replayed", f"sequence {r.sequence} of {device_hex} was used already", payload
-                )
-            last = self._last_sequence(session, device_hex)
-            if last is not None and r.sequence < last:
-                return self._reject(
-                    "replayed", f"sequence {r.sequence} after {last} for {device_hex}", payload
-                )
-            if last is not None and r.sequence > last + 1:
-                self._count(session, "gap")
-                log.info("gap for %s: %s after %s", device_hex, r.sequence, last)
-            session.add(
-                ReadingRow(
-                    device_id=device_hex,
-                    owner=owner,
-                    sequence=r.sequence,
-                    timestamp=r.timestamp,
-                    metric=r.metric,
-                    value_milli=r.value_milli,
-                    unit=r.unit,
-                    binding="0x" + r.binding.hex(),
-                    signer=signer,
-                    signature="0x" + signature.hex(),
-                    received_at=datetime.now(UTC),
-                )
-            )
-            self._count(session, "accepted")
-            try:
-                session.commit()
-            except IntegrityError:  # another oracle instance stored it a moment ago
-                session.rollback()
-                return Outcome(False, "duplicate", "stored by another instance")
-            self._last_seq[device_hex] = max(r.sequence, last or 0)
-        return Outcome(True)
-
-    def _last_sequence(self, session: Session, device_hex: str) -> int | None:
-        if device_hex in self._last_seq:
-            return self._last_seq[device_hex]
-        value = session.exec(
-            select(func.max(ReadingRow.sequence)).where(ReadingRow.device_id == device_hex)
-        ).one()
-        return int(value) if value is not None else None
-
-    def _reject(self, reason: str, detail: str, payload: bytes) -> Outcome:
-        log.warning("rejected (%s): %s; payload %r", reason, detail, payload[:120])
+    def _commit(self, checked: Sequence[_Valid | Outcome]) -> list[Outcome]:
+        """Judge sequences, store accepted readings and count outcomes in one transaction."""
+        valid = [c for c in checked if isinstance(c, _Valid)]
+        counts = Counter(f"rejected:{c.reason}" for c in checked if isinstance(c, Outcome))
+        outcomes: list[Outcome] = []
         with Session(self.engine) as session:
-            self._count(session, f"rejected:{reason}")
+            seen = self._stored(session, valid)  # (device, sequence) -> signature, this group's included
+            last = self._last_sequences(session, {v.device for v in valid})
+            for c in checked:
+                outcome = c if isinstance(c, Outcome) else self._sequence(c, seen, last, counts)
+                if outcome.accepted and isinstance(c, _Valid):
+                    session.add(_row(c))
+                outcomes.append(outcome)
+            for name, n in counts.items():
+                self._count(session, name, n)
             session.commit()
-        return Outcome(False, reason, detail)
+        self._last_seq.update({device: seq for device, seq in last.items() if seq is not None})
+        return outcomes
 
     @staticmethod
-    def _count(session: Session, name: str) -> None:
+    def _sequence(
+        v: _Valid, seen: dict[tuple[str, int], str], last: dict[str, int | None], counts: Counter[str]
+    ) -> Outcome:
+        """The reading's fate by its sequence; an accepted one joins ``seen`` and ``last``."""
+        seq, previous = v.reading.sequence, last.get(v.device)
+        if (v.device, seq) in seen:
+            if seen[(v.device, seq)] == v.signature:
+                return Outcome(False, "duplicate", "already accepted (a redelivery)")
+            outcome = _rejected("replayed", f"sequence {seq} of {v.device} was used already", v.payload)
+        elif previous is not None and seq < previous:
+            outcome = _rejected("replayed", f"sequence {seq} after {previous} for {v.device}", v.payload)
+        else:
+            if previous is not None and seq > previous + 1:
+                counts["gap"] += 1
+                log.info("gap for %s: %s after %s", v.device, seq, previous)
+            seen[(v.device, seq)] = v.signature
+            last[v.device] = seq
+            counts["accepted"] += 1
+            return Outcome(True)
+        counts[f"rejected:{outcome.reason}"] += 1
+        return outcome
+
+    @staticmethod
+    def _stored(session: Session, valid: Sequence[_Valid]) -> dict[tuple[str, int], str]:
+        """Signatures of stored readings with a (device, sequence) of ``valid`` (and maybe a few more)."""
+        if not valid:
+            return {}
+        rows = session.exec(
+            select(ReadingRow.device_id, ReadingRow.sequence, ReadingRow.signature).where(
+                col(ReadingRow.device_id).in_(sorted({v.device for v in valid})),
+                col(ReadingRow.sequence).in_(sorted({v.reading.sequence for v in valid})),
+            )
+        )
+        return {(device, int(seq)): signature for device, seq, signature in rows}
+
+    def _last_sequences(self, session: Session, devices: set[str]) -> dict[str, int | None]:
+        last: dict[str, int | None] = {d: self._last_seq.get(d) for d in devices}
+        unknown = [d for d, seq in last.items() if seq is None]
+        if unknown:
+            rows = session.exec(
+                select(ReadingRow.device_id, func.max(ReadingRow.sequence))
+                .where(col(ReadingRow.device_id).in_(unknown))
+                .group_by(col(ReadingRow.device_id))
+            )
+            last.update({device: int(seq) for device, seq in rows if seq is not None})
+        return last
+
+    @staticmethod
+    def _count(session: Session, name: str, n: int = 1) -> None:
         row = session.get(IngestCounter, name)
         if row is None:
-            session.add(IngestCounter(name=name, count=1))
+            session.add(IngestCounter(name=name, count=n))
         else:
-            row.count += 1
+            row.count += n
             session.add(row)
         session.flush()
+
+
+def _rejected(reason: str, detail: str, payload: bytes) -> Outcome:
+    log.warning("rejected (%s): %s; payload %r", reason, detail, payload[:120])
+    return Outcome(False, reason, detail)
+
+
+def _row(v: _Valid) -> ReadingRow:
+    r = v.reading
+    return ReadingRow(
+        device_id=v.device,
+        owner=v.owner,
+        sequence=r.sequence,
+        timestamp=r.timestamp,
+        metric=r.metric,
+        value_milli=r.value_milli,
+        unit=r.unit,
+        binding="0x" + r.binding.hex(),
+        signer=v.signer,
+        signature=v.signature,
+        received_at=datetime.now(UTC),
+    )
 
 
 def counters(engine: Engine) -> dict[str, int]:

@@ -3,12 +3,16 @@
 Several instances share one subscription (``$share/<group>/…``); each keeps a persistent session
 (a stable client id, MQTT 5 ``clean_start=False``), takes messages with QoS 1 and acknowledges a
 message only after its outcome is in the database, so a crash loses nothing and a redelivery is
-recognised. The MQTT network loop runs in paho's thread; batching runs in the caller's thread.
+recognised. Three threads: paho's network loop queues each message; the ingest thread takes up
+to ``group_size`` of them (or what arrives within ``group_wait``), checks them, commits all their
+outcomes in one transaction (group commit) and only then acknowledges them, in order; batching
+runs in the caller's thread.
 """
 
 from __future__ import annotations
 
 import logging
+import queue
 import random
 import ssl
 import threading
@@ -44,6 +48,14 @@ class OracleConfig:
     session_expiry: int = 3600
     ca_file: str | None = None
     protocol: int = MQTT_5  # MQTT_311 (the embedded broker): one instance, a plain subscription
+    group_size: int = 200  # messages per database transaction, at most
+    group_wait: float = 0.005  # seconds a group waits for more messages after its first
+
+
+@dataclass(frozen=True)
+class _Delivery:
+    message: mqtt.MQTTMessage
+    connection: int  # the connection it came on: a PUBACK is only meaningful on that one
 
 
 class IotOracle:
@@ -65,6 +77,9 @@ class IotOracle:
             engine, chain.carbon(key), max_size=config.batch_size, max_age=config.batch_age
         )
         self.connected = threading.Event()
+        self._inbox: queue.Queue[_Delivery] = queue.Queue()
+        self._connection = 0  # incremented (under _ack_lock) when a connection is lost
+        self._ack_lock = threading.Lock()
 
     def _client(self) -> mqtt.Client:
         url = urlparse(self.config.broker_url)
@@ -112,30 +127,69 @@ class IotOracle:
         self, _client: mqtt.Client, _userdata: object, _flags: object, reason: object, _p: object
     ) -> None:
         self.connected.clear()
+        with self._ack_lock:  # messages not acked yet are redelivered on the next connection
+            self._connection += 1
         log.warning("disconnected from the broker (%s); reconnecting", reason)
 
-    def _on_message(self, client: mqtt.Client, _userdata: object, message: mqtt.MQTTMessage) -> None:
+    def _on_message(self, _client: mqtt.Client, _userdata: object, message: mqtt.MQTTMessage) -> None:
+        self._inbox.put(_Delivery(message, self._connection))  # paho's thread, like _on_disconnect
+
+    def _take(self, wait: float) -> list[_Delivery]:
+        """The next group: the first message within ``wait`` s, then what comes within ``group_wait``."""
         try:
-            outcome = self.ingestor.handle(message.topic, bytes(message.payload))
-        except Exception:  # a database or chain hiccup: do not ack, the broker redelivers
-            log.exception("could not handle a message; it will be redelivered")
-            return
-        if not outcome.accepted and outcome.reason not in ("", "duplicate"):
-            log.debug("rejected %s: %s", outcome.reason, outcome.detail)
-        client.ack(message.mid, message.qos)
+            group = [self._inbox.get(timeout=wait)]
+        except queue.Empty:
+            return []
+        deadline = time.monotonic() + self.config.group_wait
+        while len(group) < self.config.group_size:
+            try:
+                group.append(self._inbox.get(timeout=max(0.0, deadline - time.monotonic())))
+            except queue.Empty:
+                break
+        return group
+
+    def _commit(self, client: mqtt.Client, group: list[_Delivery]) -> bool:
+        """Persist the group's outcomes in one transaction, then ack them; False (none acked) on failure."""
+        try:
+            self.ingestor.handle_group([(d.message.topic, bytes(d.message.payload)) for d in group])
+        except Exception:  # a database or chain hiccup: nothing of the group is persisted or acked
+            log.exception("could not persist a group of %d messages; none is acknowledged", len(group))
+            return False
+        with self._ack_lock:  # ack() queues the PUBACK for paho's network thread: thread-safe
+            for d in group:
+                if d.connection == self._connection:
+                    client.ack(d.message.mid, d.message.qos)
+        return True
+
+    def _ingest(self, client: mqtt.Client, halt: threading.Event) -> None:
+        """The ingest thread: group commits until ``halt``; then what is queued is committed too."""
+        while not halt.is_set():
+            group = self._take(0.1)
+            while group and not self._commit(client, group):
+                if halt.wait(1.0):
+                    return  # the failed group stays unacknowledged: the broker redelivers it
+        left = self._inbox.qsize()  # what arrives after this stays unacknowledged
+        while left > 0 and (group := self._take(0.0)) and self._commit(client, group):
+            left -= len(group)
 
     def run(self, stop: threading.Event, interval: float = 0.5) -> None:
         """Consume and anchor until ``stop`` is set; then flush what is persisted and not yet anchored."""
         client = self._client()
+        halt = threading.Event()
+        ingest = threading.Thread(target=self._ingest, args=(client, halt), name="iot-ingest")
+        ingest.start()
         client.loop_start()
         try:
             while not stop.is_set():
                 try:
-                    self.batcher.step()
+                    while self.batcher.step() and not stop.is_set():
+                        pass  # a batch was anchored: the next may be ready already
                 except Exception:
                     log.exception("batching failed; retrying")
                 stop.wait(interval + random.uniform(0, interval / 4))
         finally:
+            halt.set()
+            ingest.join()
             client.disconnect()
             client.loop_stop()
             self.batcher.step(force=True)

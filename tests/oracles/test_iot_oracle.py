@@ -62,7 +62,9 @@ def _fleet(h: ChainHarness, size: int) -> Fleet:
     return Fleet(owner, devices, domain, lambda: time.time() + offset)
 
 
-def _publish(url: str, messages: list[tuple[str, bytes]], protocol: int = mqtt.MQTTv5) -> None:
+def _publish(
+    url: str, messages: list[tuple[str, bytes]], protocol: int = mqtt.MQTTv5, pause: float = 0.0
+) -> None:
     from urllib.parse import urlparse
 
     target = urlparse(url)
@@ -71,6 +73,7 @@ def _publish(url: str, messages: list[tuple[str, bytes]], protocol: int = mqtt.M
     client.loop_start()
     for topic, payload in messages:
         client.publish(topic, payload, qos=1).wait_for_publish(10)
+        time.sleep(pause)
     client.loop_stop()
     client.disconnect()
 
@@ -228,7 +231,8 @@ def test_kill_9_mid_stream_anchors_every_persisted_reading_exactly_once(
         for seq in range(1, total // 2 + 1)
         for d in fleet.devices
     ]
-    publisher = threading.Thread(target=_publish, args=(mqtt_url, messages))
+    # paced: with group commit the oracle stores 300 readings in well under a second
+    publisher = threading.Thread(target=_publish, args=(mqtt_url, messages, mqtt.MQTTv5, 0.01))
     publisher.start()
     _wait(lambda: stored() >= 60, 60)
     oracle.send_signal(signal.SIGKILL)  # mid-stream, no goodbye
