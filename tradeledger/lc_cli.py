@@ -179,3 +179,15 @@ def honour(presentation: str, org: Org) -> None:
 def show(credit: str, org: Org) -> None:
     """A credit you are a party of: status, terms, drawn, available, presentations."""
     _show(_run(org, lambda svc, caller, _s: svc.out(svc.visible(caller, credit))))
+
+
+@lc_app.command("expire")
+def expire(credit: str, org: Org) -> None:
+    """Any party closes a credit once its expiry date has passed."""
+    _show(_run(org, lambda svc, caller, _s: svc.expire(caller, credit)))
+
+
+@lc_app.command("cancel")
+def cancel(credit: str, org: Org) -> None:
+    """The applicant withdraws its application, or the issuing bank cancels before advice."""
+    _show(_run(org, lambda svc, caller, _s: svc.cancel(caller, credit)))

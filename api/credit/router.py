@@ -61,6 +61,19 @@ def advise(credit_id: str, write: WriteDep) -> JSONResponse:
     return write.once(None, 200, lambda: write.service(CreditService).advise(write.caller, credit_id))
 
 
+@router.post("/{credit_id}/expire", response_model=CreditOut)
+def expire(credit_id: str, write: WriteDep) -> JSONResponse:
+    """Any party closes a credit once its expiry date has passed."""
+    return write.once(None, 200, lambda: write.service(CreditService).expire(write.caller, credit_id))
+
+
+@router.post("/{credit_id}/cancel", response_model=CreditOut)
+def cancel(credit_id: str, write: WriteDep) -> JSONResponse:
+    """The applicant withdraws its application; the issuing bank cancels a credit not yet advised
+    (an advised credit is irrevocable: cancelling it takes an amendment the beneficiary accepts)."""
+    return write.once(None, 200, lambda: write.service(CreditService).cancel(write.caller, credit_id))
+
+
 @router.post("/{credit_id}/amendments", status_code=201, response_model=CreditOut)
 def amend(credit_id: str, body: AmendmentIn, write: WriteDep) -> JSONResponse:
     """The issuing bank proposes changed terms; nothing changes until the beneficiary accepts."""

@@ -270,6 +270,24 @@ class CreditService(ChainService):
         self.settle(receipt)
         return self.out(self._credit(row.credit_id), receipt)
 
+    def expire(self, caller: Caller, credit_id: str) -> CreditOut:
+        """Any party closes a credit whose expiry date has passed (the contract checks the date)."""
+        chain, _ = self._wired()
+        row = self.visible(caller, credit_id)
+        receipt = chain.letters_of_credit(signing_key(chain, caller.org_id)).expire(from_hex32(row.credit_id))
+        self.settle(receipt)
+        return self.out(self._credit(row.credit_id), receipt)
+
+    def cancel(self, caller: Caller, credit_id: str) -> CreditOut:
+        """The applicant withdraws its application, or the issuing bank cancels before advice."""
+        chain, _ = self._wired()
+        row = self.visible(caller, credit_id)
+        if caller.org_id not in (row.applicant, row.issuing_bank):
+            raise Forbidden("only the applicant or the issuing bank cancels a credit", code="not_applicant")
+        receipt = chain.letters_of_credit(signing_key(chain, caller.org_id)).cancel(from_hex32(row.credit_id))
+        self.settle(receipt)
+        return self.out(self._credit(row.credit_id), receipt)
+
     def amend(self, caller: Caller, credit_id: str, body: AmendmentIn) -> CreditOut:
         chain, _ = self._wired()
         row = self.visible(caller, credit_id)

@@ -270,6 +270,25 @@ def test_no_presentation_after_expiry(stack: TradeStack) -> None:
 
     assert (late.status_code, _code(late)) == (409, "lc_expired_credit")
     assert s.get("supplier", f"{LC}/{cid}")["presentations"] == []
+    assert s.post("buyer", f"{LC}/{cid}/expire", expect=200)["status"] == "expired"
+    assert s.post("supplier", f"{LC}/{cid}/expire", expect=409)["code"] == "lc_wrong_status"
+
+
+def test_cancellation_before_advice_only(stack: TradeStack) -> None:
+    s = stack
+    applied = s.post("buyer", LC, _terms(s, "LC-C1"), expect=201)["id"]
+    issued = s.post("buyer", LC, _terms(s, "LC-C2"), expect=201)["id"]
+    s.post("bank", f"{LC}/{issued}/issue", expect=200)
+    advised = _advised(s, "LC-C3")
+
+    assert s.post("supplier", f"{LC}/{applied}/cancel", expect=403)["code"] == "not_applicant"
+    assert s.post("buyer", f"{LC}/{applied}/cancel", expect=200)["status"] == "cancelled"  # withdrawn
+    assert (
+        s.post("buyer", f"{LC}/{issued}/cancel", expect=403)["code"] == "lc_not_party"
+    )  # issued: the bank's
+    assert s.post("bank", f"{LC}/{issued}/cancel", expect=200)["status"] == "cancelled"
+    assert s.post("bank", f"{LC}/{advised}/cancel", expect=409)["code"] == "lc_wrong_status"  # irrevocable
+    assert s.get("supplier", f"{LC}/{advised}")["status"] == "advised"
 
 
 def test_malformed_bodies_are_422_and_write_nothing(stack: TradeStack) -> None:
