@@ -48,6 +48,12 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def port_or_free(port: int) -> int:
+    """``port`` if nothing listens on 127.0.0.1 there, else a free port (for the embedded services)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        return free_port() if sock.connect_ex(("127.0.0.1", port)) == 0 else port
+
+
 def rpc(url: str, method: str, params: list[object] | None = None, timeout: float = 10.0) -> object:
     """One raw JSON-RPC call (used for node-management methods web3 does not wrap)."""
     try:

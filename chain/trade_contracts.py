@@ -231,6 +231,13 @@ class SettlementTokenContract(BoundContract):
     def approve(self, spender: str, amount: int) -> Receipt:
         return self.transact("approve", spender, amount)
 
+    def ensure_allowance(self, spender: str, amount: int) -> None:
+        """Let ``spender`` (a platform contract's cash leg) move at least ``amount`` of the sender's tokens;
+        approves without limit, once, when the current allowance is short."""
+        assert self.sender is not None, "bind a sender with .as_()"
+        if int(self.call("allowance", self.sender.address, spender)) < amount:
+            self.approve(spender, 2**256 - 1)
+
     def balance_of(self, account: str) -> int:
         return int(self.call("balanceOf", account))
 

@@ -12,26 +12,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import socket
 import threading
 from typing import Any
+
+from chain.node import free_port
 
 MQTT_311 = 4  # protocol level of MQTT 3.1.1
 MQTT_5 = 5
 
 
-def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket() as s:
-        s.bind((host, 0))
-        return int(s.getsockname()[1])
-
-
 class EmbeddedBroker:
     """``with EmbeddedBroker() as url:`` runs a broker at ``mqtt://127.0.0.1:<port>`` until the block ends."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
-        self.host = host
-        self.port = port or free_port(host)
+    def __init__(self, port: int = 0) -> None:
+        self.host = "127.0.0.1"
+        self.port = port or free_port()
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="mqtt-broker", daemon=True)
         self._broker: Any = None

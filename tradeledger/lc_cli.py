@@ -34,9 +34,10 @@ B = TypeVar("B", bound=BaseModel)
 
 
 def _org_id(value: str) -> str:
-    from chain.ids import org_id, to_hex32
+    from chain.ids import to_hex32
+    from tradeledger.fleet import resolve_org
 
-    return value.lower() if value.startswith("0x") else to_hex32(org_id(value))
+    return to_hex32(resolve_org(value))
 
 
 def _body(model: type[B], path: Path, org_fields: tuple[str, ...] = ()) -> B:

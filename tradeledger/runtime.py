@@ -68,14 +68,9 @@ def anvil_port() -> int:
 @contextmanager
 def embedded_node(network: NetworkSettings) -> Iterator[EmbeddedNode]:
     """Start anvil on the persisted state; record its URL while it runs."""
-    from chain.node import free_port
+    from chain.node import port_or_free
 
-    port = anvil_port()
-    try:
-        rpc(f"http://127.0.0.1:{port}", "eth_chainId", timeout=0.5)
-        port = free_port()  # something already answers there
-    except (ChainError, OSError, ValueError):
-        pass
+    port = port_or_free(anvil_port())  # something already listening there: take a free port
     node = EmbeddedNode(
         state_file=state_file(),
         port=port,

@@ -25,7 +25,7 @@ from api.participants.models import Organisation
 from api.receivables.schemas import InvoiceIn
 from api.receivables.service import ReceivablesService
 from chain.errors import NotFound
-from chain.ids import org_id, to_hex32
+from chain.ids import to_hex32
 from tradeledger.runtime import Stack
 
 Progress = Callable[[str], None]
@@ -65,7 +65,9 @@ class StoryResult:
 
 def caller_for(session: Session, handle: str) -> Caller:
     """The caller acting for organisation ``handle`` (or its 0x… id) with every scope."""
-    org = session.get(Organisation, handle.lower() if handle.startswith("0x") else to_hex32(org_id(handle)))
+    from tradeledger.fleet import resolve_org
+
+    org = session.get(Organisation, to_hex32(resolve_org(handle)))
     if org is None:
         raise NotFound(
             f"organisation {handle!r} is not registered; start the stack with `tradeledger up` first",

@@ -13,6 +13,7 @@ import logging
 import os
 import socket
 import threading
+from collections.abc import Callable
 from contextlib import ExitStack
 from urllib.parse import urlparse
 
@@ -31,6 +32,7 @@ from chain.compiler import compile_project
 from chain.config import network_settings, var_dir
 from chain.ids import org_id
 from chain.indexer import Indexer
+from chain.node import port_or_free
 from iot.broker import MQTT_5, MQTT_311, EmbeddedBroker
 from iot.readings import Domain
 from iot.simulator import BrokerOptions, SequenceBook, run_fleet
@@ -114,15 +116,10 @@ def _broker(resources: ExitStack) -> tuple[str, int, str]:
     if real:
         return real, MQTT_5, f"{real} (TRADELEDGER_MQTT_URL)"
     port = int(os.environ.get("TRADELEDGER_EMBEDDED_MQTT_PORT", "1884"))
-    broker = EmbeddedBroker(port=port if _port_free(port) else 0)
+    broker = EmbeddedBroker(port=port_or_free(port))
     url = broker.start()
     resources.callback(broker.stop)
     return url, MQTT_311, f"{url} (embedded amqtt, MQTT 3.1.1; set TRADELEDGER_MQTT_URL for a real broker)"
-
-
-def _port_free(port: int) -> bool:
-    with socket.socket() as s:
-        return s.connect_ex(("127.0.0.1", port)) != 0
 
 
 def _start_iot_oracle(
@@ -143,11 +140,7 @@ def _start_iot_oracle(
         group=os.environ.get("TRADELEDGER_IOT_GROUP", "tradeledger-iot-oracles"),
         protocol=protocol,
     )
-    oracle = IotOracle(config, engine, chain, key)
-    worker = threading.Thread(target=oracle.run, args=(stop,), name="iot-oracle", daemon=True)
-    worker.start()
-    resources.callback(worker.join, 10)
-    resources.callback(stop.set)  # runs first: the worker stops, then it is joined
+    _background(resources, stop, "iot-oracle", IotOracle(config, engine, chain, key).run)
     return f"oracle consuming {broker}"
 
 
@@ -162,14 +155,21 @@ def _start_simulator(
     domain = Domain(stack.chain.chain_id, stack.chain.require_manifest().address("DeviceRegistry"))
     sequences = SequenceBook(var_dir() / "simulator" / "sequences.json")
 
-    def publish() -> None:
+    def publish(stop: threading.Event) -> None:
         try:
             run_fleet(fleet, domain, options, sequences, rate=rate, stop=stop)
         except Exception:  # the demo simulator must never take the stack down
             logging.getLogger(__name__).exception("the demo simulator stopped")
 
-    worker = threading.Thread(target=publish, name="simulator", daemon=True)
+    _background(resources, stop, "simulator", publish)
+    return f"demo simulator publishing {rate:g} readings/s from {len(fleet)} devices"
+
+
+def _background(
+    resources: ExitStack, stop: threading.Event, name: str, run: Callable[[threading.Event], None]
+) -> None:
+    """Run ``run(stop)`` in a daemon thread until the stack closes: stop is set first, then it is joined."""
+    worker = threading.Thread(target=run, args=(stop,), name=name, daemon=True)
     worker.start()
     resources.callback(worker.join, 10)
-    resources.callback(stop.set)  # runs first: the worker stops, then it is joined
-    return f"demo simulator publishing {rate:g} readings/s from {len(fleet)} devices"
+    resources.callback(stop.set)

@@ -34,6 +34,7 @@ from api.credit.schemas import (
 )
 from api.participants.models import Organisation
 from api.participants.schemas import TxOut
+from api.receivables.projection import receivable_hex
 from api.runtime import signing_key
 from api.service_base import ChainService
 from api.trade.documents import canonical_json
@@ -43,7 +44,6 @@ from chain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from chain.ids import from_hex32, number_hash, to_hex32
 from chain.sender import Receipt
 
-MAX_ALLOWANCE = 2**256 - 1
 ABOUT_BPS = 1000  # "about" the amount: +/-10 % (UCP 600 Art. 30(a))
 END_OF_DAY = time(23, 59, 59, tzinfo=UTC)
 
@@ -77,10 +77,6 @@ def on_chain_terms(document: dict[str, Any]) -> CreditTermsOnChain:
         deferred_days=int(document["deferred_days"]),
         terms_hash=from_hex32(digest(document)),
     )
-
-
-def _receivable_hex(value: int) -> str | None:
-    return f"0x{value:064x}" if value else None
 
 
 class CreditService(ChainService):
@@ -172,7 +168,7 @@ class CreditService(ChainService):
             status=view.status.name.lower(),
             documents_hash=row.documents_hash,
             result_hash=row.result_hash,
-            receivable_id=_receivable_hex(view.receivable),
+            receivable_id=receivable_hex(view.receivable) if view.receivable else None,
             tx=TxOut.of(receipt) if receipt else None,
         )
 
@@ -427,12 +423,12 @@ class CreditService(ChainService):
         self.settle(receipt)
         return self.presentation_detail(self._presentation(row.presentation_id), receipt)
 
-    def _allow(self, chain: Chain, key: str, amount: int) -> None:
-        """Let the LettersOfCredit contract move this key's tokens (the cash leg at sight), once."""
-        token = chain.settlement_token(key)
-        spender = chain.require_manifest().address("LettersOfCredit")
-        if int(token.call("allowance", token.sender.address if token.sender else "", spender)) < amount:
-            token.approve(spender, MAX_ALLOWANCE)
+    @staticmethod
+    def _allow(chain: Chain, key: str, amount: int) -> None:
+        """Let the LettersOfCredit contract move this key's tokens (the cash leg at sight)."""
+        chain.settlement_token(key).ensure_allowance(
+            chain.require_manifest().address("LettersOfCredit"), amount
+        )
 
     def _credit(self, credit_id: str) -> CreditRow:
         row = self.session.get(CreditRow, credit_id)

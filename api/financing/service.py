@@ -28,8 +28,6 @@ from chain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from chain.ids import from_hex32
 from chain.sender import Receipt
 
-MAX_ALLOWANCE = 2**256 - 1
-
 
 class FinancingService(ChainService):
     # --- reads --------------------------------------------------------------------------------
@@ -96,12 +94,10 @@ class FinancingService(ChainService):
 
     # --- writes -------------------------------------------------------------------------------
 
-    def _allow_financing(self, chain: Chain, key: str, amount: int) -> None:
-        """Let the Financing contract move this key's tokens (the cash legs), once."""
-        token = chain.settlement_token(key)
-        spender = chain.require_manifest().address("Financing")
-        if int(token.call("allowance", token.sender.address if token.sender else "", spender)) < amount:
-            token.approve(spender, MAX_ALLOWANCE)
+    @staticmethod
+    def _allow_financing(chain: Chain, key: str, amount: int) -> None:
+        """Let the Financing contract move this key's tokens (the cash legs)."""
+        chain.settlement_token(key).ensure_allowance(chain.require_manifest().address("Financing"), amount)
 
     def request(self, caller: Caller, receivable_id: str, min_advance: int) -> FinancingOut:
         chain, _ = self._wired()

@@ -23,6 +23,7 @@ from api.participants.models import Organisation
 from api.participants.schemas import TxOut
 from api.participants.service import ParticipantsService
 from api.receivables.models import MatchingTolerance, ReceivableRow
+from api.receivables.projection import receivable_hex
 from api.receivables.schemas import DiscrepancyOut, InvoiceIn, MatchOut, ReceivableOut, SplitOut
 from api.runtime import signing_key
 from api.service_base import ChainService
@@ -46,10 +47,6 @@ MATCH_STATUS = {
     "matched_within_tolerance": MatchStatus.MATCHED_WITHIN_TOLERANCE,
     "discrepant": MatchStatus.DISCREPANT,
 }
-
-
-def receivable_id_hex(value: int) -> str:
-    return f"0x{value:064x}"
 
 
 class ReceivablesService(ChainService):
@@ -229,7 +226,7 @@ class ReceivablesService(ChainService):
         result = self._match(order, invoice)
         receipt = self._attest(chain, rid, order, doc, result) or receipt
         self.settle(receipt)
-        return self.out(self._get(receivable_id_hex(rid)), caller, receipt)
+        return self.out(self._get(receivable_hex(rid)), caller, receipt)
 
     def _check_new(self, chain: Chain, invoice: Invoice, order: OrderRow, due: int) -> None:
         """Refuse a duplicate before anything is written, naming the receivable it duplicates."""
@@ -249,17 +246,17 @@ class ReceivablesService(ChainService):
                 raise
         else:
             raise Conflict(
-                f"invoice {invoice.invoice_number} is receivable {receivable_id_hex(rid)} already",
+                f"invoice {invoice.invoice_number} is receivable {receivable_hex(rid)} already",
                 code="receivable_already_issued",
-                existing=receivable_id_hex(rid),
+                existing=receivable_hex(rid),
             )
         existing = int(contract.call("byFingerprint", invoice_fingerprint(invoice)))
         if existing:
             raise Conflict(
                 "the same invoice (same parties, order, amounts and date) is receivable "
-                f"{receivable_id_hex(existing)} already, under another number",
+                f"{receivable_hex(existing)} already, under another number",
                 code="receivable_duplicate_invoice",
-                existing=receivable_id_hex(existing),
+                existing=receivable_hex(existing),
             )
         on_chain = chain.orders().order(from_hex32(order.order_id))
         if on_chain.invoiced + invoice.total > on_chain.total:
@@ -309,7 +306,7 @@ class ReceivablesService(ChainService):
             )
             if d.doc_type != "match_result"
         ]
-        document = result.as_document(receivable_id_hex(rid))
+        document = result.as_document(receivable_hex(rid))
         operator = self.session.exec(select(Organisation).where(Organisation.role == "operator")).one()
         doc = anchor_document(
             self.session,
@@ -317,7 +314,7 @@ class ReceivablesService(ChainService):
             OPERATOR,
             operator.org_id,
             DocumentType.MATCH_RESULT,
-            f"match-{receivable_id_hex(rid)[2:18]}-{invoice_doc.doc_id[2:10]}",
+            f"match-{receivable_hex(rid)[2:18]}-{invoice_doc.doc_id[2:10]}",
             document,
             po_number=number,
             buyer=order.buyer,
@@ -345,7 +342,7 @@ class ReceivablesService(ChainService):
             int(row.receivable_id, 16), amounts
         )
         self.settle(receipt)
-        parts = [self.out(self._get(receivable_id_hex(c)), caller, detail=False) for c in children]
+        parts = [self.out(self._get(receivable_hex(c)), caller, detail=False) for c in children]
         return SplitOut(
             parent=self.out(self._get(row.receivable_id), caller, detail=False),
             parts=parts,
