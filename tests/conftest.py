@@ -98,18 +98,44 @@ def harness(deployed: ChainHarness) -> Iterator[ChainHarness]:
 
 # --- databases ----------------------------------------------------------------------------
 
+LOCAL_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
+LOCAL_MQTT = "mqtt://127.0.0.1:1883"
+
+
+def _local_postgres() -> str | None:
+    """The machine's own PostgreSQL (trust auth, database ``test``) when it accepts us; else None."""
+    import psycopg
+
+    try:
+        psycopg.connect(LOCAL_POSTGRES, connect_timeout=2).close()
+    except psycopg.Error:
+        return None
+    return LOCAL_POSTGRES
+
+
+def _local_mqtt() -> str | None:
+    """The machine's own MQTT broker on 127.0.0.1:1883 when it answers; else None."""
+    import socket
+
+    try:
+        socket.create_connection(("127.0.0.1", 1883), timeout=1).close()
+    except OSError:
+        return None
+    return LOCAL_MQTT
+
 
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """A fresh PostgreSQL database for this test session, dropped at the end.
 
-    Skipped when TRADELEDGER_TEST_POSTGRES_URL is unset, except in CI, where that is a failure.
+    TRADELEDGER_TEST_POSTGRES_URL, else this machine's PostgreSQL if it accepts us; skipped when
+    neither is there, except in CI, where that is a failure.
     """
     import secrets
 
     import psycopg
 
-    server = os.environ.get("TRADELEDGER_TEST_POSTGRES_URL")
+    server = os.environ.get("TRADELEDGER_TEST_POSTGRES_URL") or _local_postgres()
     if not server:
         if os.environ.get("CI") == "true":
             pytest.fail("CI=true but TRADELEDGER_TEST_POSTGRES_URL is unset; run the suite through .ci/run")
@@ -149,8 +175,9 @@ def db_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine
 
 @pytest.fixture(scope="session")
 def mqtt_url() -> str:
-    """The MQTT broker for broker tests (Mosquitto in CI); skipped when unset, except in CI."""
-    url = os.environ.get("TRADELEDGER_TEST_MQTT_URL")
+    """The MQTT broker for broker tests: TRADELEDGER_TEST_MQTT_URL, else 127.0.0.1:1883 if it answers
+    (Mosquitto in CI); skipped when neither is there, except in CI."""
+    url = os.environ.get("TRADELEDGER_TEST_MQTT_URL") or _local_mqtt()
     if not url:
         if os.environ.get("CI") == "true":
             pytest.fail("CI=true but TRADELEDGER_TEST_MQTT_URL is unset; run the suite through .ci/run")
