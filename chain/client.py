@@ -12,6 +12,7 @@ from chain.compiler import Artifact, build_dir, load_artifacts
 from chain.config import NetworkSettings
 from chain.contracts import BoundContract, DualControlContract, ParticipantsContract
 from chain.credit_contracts import LettersOfCreditContract
+from chain.customs_contracts import CustomsAttestationsContract
 from chain.errors import ChainError, ConfigurationError
 from chain.events import EventDecoder
 from chain.keys import KeyStore
@@ -45,6 +46,7 @@ WRAPPERS: dict[str, type[BoundContract]] = {
     "DeviceRegistry": DeviceRegistryContract,
     "CarbonLedger": CarbonLedgerContract,
     "CarbonCredits": CarbonCreditsContract,
+    "CustomsAttestations": CustomsAttestationsContract,
 }
 
 
@@ -161,6 +163,9 @@ class Chain:
 
     def letters_of_credit(self, as_key: str | None = None) -> LettersOfCreditContract:
         return self.contract("LettersOfCredit", as_key, LettersOfCreditContract)
+
+    def customs(self, as_key: str | None = None) -> CustomsAttestationsContract:
+        return self.contract("CustomsAttestations", as_key, CustomsAttestationsContract)
 
     def access_manager(self, as_key: str | None = None) -> BoundContract:
         return self.contract("AccessManager", as_key, BoundContract)

@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 
 OPERATOR_HANDLE = "consortium-operator"
 DEFAULT_REVIEW_THRESHOLD = 1_000_000_00  # advances above 1,000,000.00 (minor units) wait for a risk reviewer
+DEFAULT_CUSTOMS_THRESHOLD = 2  # customs oracle organisations that must agree before a status is final
 Progress = Callable[[str], None]
 
 
@@ -128,6 +129,7 @@ def deploy(
     threshold: int = 2,
     execution_delay: int | None = None,
     review_threshold: int = DEFAULT_REVIEW_THRESHOLD,
+    customs_threshold: int = DEFAULT_CUSTOMS_THRESHOLD,
     progress: Progress | None = None,
 ) -> Manifest:
     """Deploy everything (or return the existing deployment) and save the manifest."""
@@ -161,6 +163,7 @@ def deploy(
     financing = d.proxy("Financing", [manager, participants, receivables, token, review_threshold, carbon])
     credits = d.proxy("CarbonCredits", [manager, participants, carbon, financing])
     credit = d.proxy("LettersOfCredit", [manager, participants, receivables, token])
+    customs = d.proxy("CustomsAttestations", [manager, participants, customs_threshold])
     addresses = {
         "AccessManager": manager,
         "Participants": participants,
@@ -174,6 +177,7 @@ def deploy(
         "CarbonLedger": carbon,
         "CarbonCredits": credits,
         "LettersOfCredit": credit,
+        "CustomsAttestations": customs,
     }
 
     am = BoundContract(
@@ -215,6 +219,7 @@ def deploy(
         governance={
             "threshold": threshold,
             "execution_delay": delay,
+            "customs_threshold": customs_threshold,
             "operator_org": "0x" + operator_org.hex(),
             "operator": operator,
             "officers": officers,

@@ -177,6 +177,12 @@ POLICY: dict[str, dict[str, Role]] = {
         "setApprovalForAll": Role.PUBLIC,
         "upgradeToAndCall": Role.ADMIN,
     },
+    "CustomsAttestations": {
+        "attest": Role.PUBLIC,  # any active member relays; the signer must be a customs oracle's account
+        "attestMany": Role.PUBLIC,
+        "setThreshold": Role.ADMIN,  # k of n: changed only through dual control
+        "upgradeToAndCall": Role.ADMIN,
+    },
 }
 
 # Platform contracts that hold SYSTEM (they call SYSTEM functions of other contracts).

@@ -4,7 +4,8 @@ Every custom error in the compiled ABIs is known by its 4-byte selector. The
 stable error ``code`` is the error's name in snake_case
 (``ParticipantSuspended`` -> ``participant_suspended``); the HTTP status
 follows from the name (``…Unauthorized…``, ``…NotParty`` -> 403, ``…Unknown…`` -> 404,
-``…Invalid…`` -> 422, anything else -> 409).
+``…Invalid…`` -> 422, anything else -> 409), except for the few errors in ``_STATUS_BY_ERROR``
+whose names read otherwise.
 """
 
 from __future__ import annotations
@@ -35,7 +36,21 @@ def snake(name: str) -> str:
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name).lower()
 
 
+# Errors whose HTTP status the name rules would get wrong.
+_STATUS_BY_ERROR: dict[str, int] = {
+    # the signer is no customs oracle (or its organisation is suspended): not allowed, not "not found"
+    "CustomsUnknownOperator": 403,
+    # a signed customs attestation that does not verify or is stale: the payload is unprocessable
+    "CustomsBadSignature": 422,
+    "CustomsAttestationExpired": 422,
+    "CustomsThresholdTooLow": 422,
+    "CustomsBatchLengthMismatch": 422,
+}
+
+
 def status_for(name: str) -> int:
+    if name in _STATUS_BY_ERROR:
+        return _STATUS_BY_ERROR[name]
     for pattern, status in _STATUS_RULES:
         if pattern.search(name):
             return status
