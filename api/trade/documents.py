@@ -5,6 +5,14 @@ Inputs (JSON bodies, ERP CSV exports) give money in major units as strings
 code, quantities as decimals with a UN/ECE unit code, dates as ISO 8601 and
 times as timezone-aware UTC. ``canonical_bytes`` is the same for the same
 document whatever the input formatting; it is what gets committed on chain.
+
+Fields added after documents were first committed (a model's ``CANONICAL_OPTIONAL``) are left
+out of the canonical bytes while unset (``None`` or ``False``), so the documents committed
+before they existed keep their bytes and commitments.
+
+Documents: ``PurchaseOrder``, ``GoodsReceipt``, ``Shipment`` (bill of lading), ``Invoice``, and
+for cross-border matching ``CustomsDeclaration`` (as the customs authority publishes it; its
+status timeline is attested on chain, not held here) and ``PaymentAdvice`` (the buyer's payment).
 """
 
 from __future__ import annotations
@@ -15,7 +23,7 @@ import json
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal, TypeVar, get_args
+from typing import Annotated, Any, ClassVar, Literal, TypeVar, get_args
 
 from eth_utils import keccak
 from pydantic import (
@@ -32,6 +40,7 @@ from api.trade.money import exponent, line_amount, parse_decimal, to_minor
 from chain.errors import InvalidDocument
 
 ORG_ID = r"^0x[0-9a-f]{64}$"
+HS_CODE = r"^[0-9]{6,10}$"  # Harmonized System: 6 digits worldwide, up to 10 in national tariffs
 UNITS = frozenset(
     {"EA", "PCE", "SET", "KGM", "TNE", "MTR", "MTK", "LTR", "MTQ", "CT", "PK", "BX", "PR", "HUR"}
 )
@@ -69,10 +78,17 @@ TransportMode = Literal["road", "rail", "inland_waterway", "short_sea", "deep_se
 TRANSPORT_MODES: tuple[str, ...] = get_args(TransportMode)
 Minor = Annotated[int, Field(ge=0, strict=True)]
 Number = Annotated[str, Field(min_length=1, max_length=64)]
+HsCode = Annotated[str, Field(pattern=HS_CODE)]
+Country = Annotated[str, Field(pattern=r"^[A-Z]{2}$")]  # ISO 3166-1 alpha-2
+Port = Annotated[str, Field(min_length=2, max_length=64)]
+Name = Annotated[str, Field(min_length=1, max_length=256)]
 
 
 class _Doc(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+    # Fields left out of the canonical bytes while None or False (see the module docstring).
+    CANONICAL_OPTIONAL: ClassVar[tuple[str, ...]] = ()
 
 
 class Line(_Doc):
@@ -84,6 +100,9 @@ class Line(_Doc):
     unit_price: Minor
     amount: Minor
     tax: Minor = 0
+    hs_code: HsCode | None = None
+
+    CANONICAL_OPTIONAL = ("hs_code",)
 
 
 def _unique_lines(lines: list[Any], key: Callable[[Any], int]) -> list[Any]:
@@ -110,6 +129,10 @@ class PurchaseOrder(_Doc):
     delivery_date: date | None = None
     lines: list[Line] = Field(min_length=1, max_length=1000)
     total: Minor
+    # Matched in cross-border mode too (order, payment, waybill against the customs declaration).
+    cross_border: bool = False
+
+    CANONICAL_OPTIONAL = ("cross_border",)
 
     @field_validator("lines")
     @classmethod
@@ -122,6 +145,9 @@ class ReceiptLine(_Doc):
     item: str = Field(min_length=1, max_length=64)
     quantity: Quantity
     unit: Unit
+    hs_code: HsCode | None = None
+
+    CANONICAL_OPTIONAL = ("hs_code",)
 
 
 class GoodsReceipt(_Doc):
@@ -141,8 +167,8 @@ class Shipment(_Doc):
     carrier: OrgId
     shipper: OrgId
     consignee: OrgId
-    port_of_loading: str = Field(min_length=2, max_length=64)
-    port_of_discharge: str = Field(min_length=2, max_length=64)
+    port_of_loading: Port
+    port_of_discharge: Port
     shipped_on_board_at: UtcTime
     lines: list[ReceiptLine] = Field(min_length=1, max_length=1000)
     # Freight data for scope 3 statements; left out of the canonical bytes when absent, so
@@ -150,8 +176,10 @@ class Shipment(_Doc):
     transport_mode: TransportMode | None = None
     gross_weight_kg: Quantity | None = None
 
+    CANONICAL_OPTIONAL = ("transport_mode", "gross_weight_kg")
 
-SHIPMENT_OPTIONAL = ("transport_mode", "gross_weight_kg")
+
+SHIPMENT_OPTIONAL = Shipment.CANONICAL_OPTIONAL
 
 
 class InvoiceLine(_Doc):
@@ -183,7 +211,58 @@ class Invoice(_Doc):
         return _unique_lines(lines, lambda line: line.po_line_no)
 
 
-Document = PurchaseOrder | GoodsReceipt | Shipment | Invoice
+class DeclarationLine(_Doc):
+    line_no: int = Field(ge=1)
+    item: str = Field(min_length=1, max_length=64)
+    hs_code: HsCode
+    description: str = Field(default="", max_length=256)
+    quantity: Quantity
+    unit: Unit
+    value: Minor
+    origin_country: Country
+
+
+class CustomsDeclaration(_Doc):
+    """A customs declaration's content as the customs authority publishes it.
+
+    Its status (declared, inspected, released, cleared) is not part of it: the customs oracles
+    attest that on chain, per declaration, and cross-border matching takes it as an input."""
+
+    declaration_number: Number
+    customs_office: str = Field(min_length=2, max_length=16)
+    direction: Literal["export", "import"]
+    exporter: OrgId
+    importer: OrgId
+    exporter_name: Name
+    importer_name: Name
+    po_number: Number  # the order / contract number the declaration cites
+    transport_document: Number  # the bill of lading / waybill number
+    port_of_loading: Port
+    port_of_discharge: Port
+    currency: Currency
+    declared_value: Minor
+    declared_at: UtcTime
+    lines: list[DeclarationLine] = Field(min_length=1, max_length=1000)
+
+    @field_validator("lines")
+    @classmethod
+    def _lines(cls, lines: list[DeclarationLine]) -> list[DeclarationLine]:
+        return _unique_lines(lines, lambda line: line.line_no)
+
+
+class PaymentAdvice(_Doc):
+    """The payment of an order, as the buyer or its bank reports it (a remittance advice)."""
+
+    payment_ref: Number
+    po_number: Number
+    payer: OrgId
+    payee: OrgId
+    currency: Currency
+    amount: int = Field(gt=0, strict=True)
+    paid_at: UtcTime
+
+
+Document = PurchaseOrder | GoodsReceipt | Shipment | Invoice | CustomsDeclaration | PaymentAdvice
 D = TypeVar("D", bound=_Doc)
 
 
@@ -229,6 +308,7 @@ def _priced_lines(raw_lines: list[Mapping[str, Any]], currency: str, number_key:
         quantity = parse_decimal(raw["quantity"], f"{where} quantity")
         unit_price = to_minor(raw["unit_price"], currency, f"{where} unit_price")
         line = {k: v for k, v in raw.items() if k not in ("quantity", "unit_price", "amount", "tax")}
+        line.update(_hs_code(raw))
         line.update(
             quantity=quantity,
             unit_price=unit_price,
@@ -353,7 +433,81 @@ def parse_shipment(data: Mapping[str, Any]) -> Shipment:
 
 def _quantified(line: Mapping[str, Any]) -> dict[str, Any]:
     where = f"line {line.get('po_line_no', '?')} quantity"
-    return {**line, "quantity": parse_decimal(line.get("quantity", ""), where)}
+    return {**line, **_hs_code(line), "quantity": parse_decimal(line.get("quantity", ""), where)}
+
+
+def _hs_code(line: Mapping[str, Any]) -> dict[str, Any]:
+    """``hs_code`` as digits only: ``"8708.30"`` and ``"8708 30"`` are ``"870830"``; absent stays absent."""
+    code = line.get("hs_code")
+    if code in (None, ""):
+        return {"hs_code": None} if "hs_code" in line else {}
+    return {"hs_code": str(code).replace(".", "").replace(" ", "")}
+
+
+def _mappings(data: Mapping[str, Any], field: str, what: str) -> list[Mapping[str, Any]]:
+    items = data[field]
+    if not isinstance(items, list) or not all(isinstance(item, Mapping) for item in items):
+        raise InvalidDocument(f"{what}: {field} must be a list of objects", code="invalid_document")
+    return items
+
+
+def parse_declaration(data: Mapping[str, Any]) -> CustomsDeclaration:
+    """A customs declaration as the authority publishes it: values in major units, times with a zone.
+
+    The header ``declared_value`` is kept as published, even when it is not the sum of the lines
+    (cross-border matching reports that); HS codes may be dotted (``"8708.30"``)."""
+    what = "customs declaration"
+    _require(
+        data,
+        "declaration_number",
+        "customs_office",
+        "direction",
+        "exporter",
+        "importer",
+        "exporter_name",
+        "importer_name",
+        "po_number",
+        "transport_document",
+        "port_of_loading",
+        "port_of_discharge",
+        "currency",
+        "declared_value",
+        "declared_at",
+        "lines",
+        what=what,
+    )
+    currency = _currency(data)
+    lines = []
+    for raw in _mappings(data, "lines", what):
+        where = f"line {raw.get('line_no', '?')}"
+        _require(raw, "line_no", "item", "hs_code", "quantity", "unit", "value", "origin_country", what=where)
+        lines.append(
+            {
+                **raw,
+                **_hs_code(raw),
+                "quantity": parse_decimal(raw["quantity"], f"{where} quantity"),
+                "value": to_minor(raw["value"], currency, f"{where} value"),
+                "origin_country": str(raw["origin_country"]).strip().upper(),
+            }
+        )
+    body = {
+        **data,
+        "currency": currency,
+        "declared_value": to_minor(data["declared_value"], currency, "declared_value"),
+        "lines": lines,
+    }
+    return _build(CustomsDeclaration, body)
+
+
+def parse_payment(data: Mapping[str, Any]) -> PaymentAdvice:
+    """A payment advice from JSON: the amount in major units as a string, the time with a zone."""
+    fields = ("payment_ref", "po_number", "payer", "payee", "currency", "amount", "paid_at")
+    _require(data, *fields, what="payment")
+    currency = _currency(data)
+    amount = to_minor(data["amount"], currency, "amount")
+    if amount == 0:
+        raise InvalidDocument("payment: amount is zero; record payments that moved money", code="zero_amount")
+    return _build(PaymentAdvice, {**data, "currency": currency, "amount": amount})
 
 
 # --- canonical form -----------------------------------------------------------------------------
@@ -366,14 +520,27 @@ def canonical_json(value: Any) -> bytes:
 def canonical_bytes(doc: BaseModel) -> bytes:
     """The document's canonical JSON: the bytes whose salted commitment goes on chain."""
     data = doc.model_dump(mode="json")
+    _drop_unset(doc, data)
     data["type"] = type(doc).__name__
-    if isinstance(doc, Shipment):
-        for key in SHIPMENT_OPTIONAL:
-            if data.get(key) is None:
-                del data[key]
     if "lines" in data:  # the order of lines carries no meaning
         data["lines"] = sorted(data["lines"], key=lambda line: line.get("line_no", line.get("po_line_no", 0)))
     return canonical_json(data)
+
+
+def _drop_unset(model: BaseModel, data: dict[str, Any]) -> None:
+    """Remove the model's unset ``CANONICAL_OPTIONAL`` fields from its dump, nested models too."""
+    for key in getattr(model, "CANONICAL_OPTIONAL", ()):
+        value = getattr(model, key)
+        if value is None or value is False:
+            del data[key]
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        if isinstance(value, BaseModel):
+            _drop_unset(value, data[name])
+        elif isinstance(value, list):
+            for item, dumped in zip(value, data[name], strict=True):
+                if isinstance(item, BaseModel):
+                    _drop_unset(item, dumped)
 
 
 def invoice_fingerprint(invoice: Invoice) -> bytes:

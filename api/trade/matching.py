@@ -28,7 +28,7 @@ Codes (``Discrepancy.code``):
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
@@ -137,11 +137,30 @@ class MatchResultDocument(BaseModel):
     result_hash: str
 
 
-def _pct(actual: Decimal, expected: Decimal) -> Decimal:
+# --- shared with the other matching modes (crossborder.py) ---------------------------------------
+
+
+def pct_off(actual: Decimal, expected: Decimal) -> Decimal:
+    """How far ``actual`` is from ``expected``, in percent of ``expected`` (100 when expected is 0)."""
     return abs(actual - expected) * 100 / expected if expected else Decimal(100)
 
 
-class _Findings:
+def status_of(discrepancies: Iterable[Discrepancy]) -> Status:
+    """matched without discrepancies, within tolerance when all are tolerated, else discrepant."""
+    found = list(discrepancies)
+    if not found:
+        return "matched"
+    return "matched_within_tolerance" if all(d.within_tolerance for d in found) else "discrepant"
+
+
+def input_hashes(documents: Iterable[BaseModel]) -> list[str]:
+    """Hex keccak of each document's canonical bytes (unsorted; the result sorts its inputs)."""
+    return [keccak(canonical_bytes(d)).hex() for d in documents]
+
+
+class Findings:
+    """The discrepancies found so far; each distinct one once."""
+
     def __init__(self) -> None:
         self.items: set[Discrepancy] = set()
 
@@ -149,6 +168,13 @@ class _Findings:
         self, code: str, line_no: int, expected: object, actual: object, *, tolerated: bool = False
     ) -> None:
         self.items.add(Discrepancy(code, line_no, str(expected), str(actual), tolerated))
+
+    def result(self, rules_version: str, inputs: Iterable[str]) -> MatchResult:
+        discrepancies = tuple(sorted(self.items))
+        return MatchResult(status_of(discrepancies), discrepancies, rules_version, tuple(sorted(inputs)))
+
+
+# --- receivables mode ---------------------------------------------------------------------------
 
 
 def match(
@@ -163,20 +189,11 @@ def match(
     """Match ``invoice`` against ``po`` and its deliveries.
 
     ``prior_invoices`` are the earlier invoices on the same PO (for the cumulative rule and duplicates)."""
-    found = _Findings()
+    found = Findings()
     _header(po, receipts, shipments, invoice, prior_invoices, found)
     _lines(po, invoice, tolerance, found)
     _quantities(po, receipts, shipments, invoice, prior_invoices, tolerance, found)
-
-    discrepancies = tuple(sorted(found.items))
-    status: Status = "matched"
-    if discrepancies:
-        status = (
-            "matched_within_tolerance" if all(d.within_tolerance for d in discrepancies) else "discrepant"
-        )
-    documents = (po, *receipts, *shipments, invoice, *prior_invoices)
-    inputs = tuple(sorted(keccak(canonical_bytes(d)).hex() for d in documents))
-    return MatchResult(status, discrepancies, RULES_VERSION, inputs)
+    return found.result(RULES_VERSION, input_hashes((po, *receipts, *shipments, invoice, *prior_invoices)))
 
 
 def _header(
@@ -185,7 +202,7 @@ def _header(
     shipments: Sequence[Shipment],
     invoice: Invoice,
     prior: Sequence[Invoice],
-    found: _Findings,
+    found: Findings,
 ) -> None:
     for po_number in [invoice.po_number, *(r.po_number for r in receipts), *(s.po_number for s in shipments)]:
         if po_number != po.po_number:
@@ -212,7 +229,7 @@ def _header(
         found.add("TOTAL_MISMATCH", 0, subtotal + tax_total, invoice.total)
 
 
-def _lines(po: PurchaseOrder, invoice: Invoice, tolerance: Tolerance, found: _Findings) -> None:
+def _lines(po: PurchaseOrder, invoice: Invoice, tolerance: Tolerance, found: Findings) -> None:
     po_lines = {line.line_no: line for line in po.lines}
     for line in invoice.lines:
         ordered = po_lines.get(line.po_line_no)
@@ -225,7 +242,7 @@ def _lines(po: PurchaseOrder, invoice: Invoice, tolerance: Tolerance, found: _Fi
         if line.unit != ordered.unit:
             found.add("UNIT_MISMATCH", n, ordered.unit, line.unit)
         if line.unit_price != ordered.unit_price:
-            within = _pct(Decimal(line.unit_price), Decimal(ordered.unit_price)) <= tolerance.price_pct
+            within = pct_off(Decimal(line.unit_price), Decimal(ordered.unit_price)) <= tolerance.price_pct
             found.add("PRICE_VARIANCE", n, ordered.unit_price, line.unit_price, tolerated=within)
         if line.amount != line_amount(line.quantity, line.unit_price):
             found.add("AMOUNT_MISMATCH", n, line_amount(line.quantity, line.unit_price), line.amount)
@@ -242,7 +259,7 @@ def _quantities(
     invoice: Invoice,
     prior: Sequence[Invoice],
     tolerance: Tolerance,
-    found: _Findings,
+    found: Findings,
 ) -> None:
     po_lines = {line.line_no: line for line in po.lines}
     received: dict[int, Decimal] = defaultdict(Decimal)

@@ -7,7 +7,11 @@ from typing import Any
 import pytest
 
 from api.trade.documents import (
+    GoodsReceipt,
+    PurchaseOrder,
+    Shipment,
     canonical_bytes,
+    from_canonical,
     invoice_fingerprint,
     parse_goods_receipt,
     parse_invoice,
@@ -16,7 +20,7 @@ from api.trade.documents import (
 )
 from api.trade.money import from_minor, to_minor
 from chain.errors import InvalidDocument
-from tests.trade.factories import BUYER, SUPPLIER
+from tests.trade.factories import BUYER, SUPPLIER, make_po, make_receipt, make_shipment
 
 CSV = """\ufeffpo_number;currency;issue_date;delivery_date;line_no;item;description;quantity;unit;unit_price
 PO-2026-001;USD;2026-03-01;2026-04-15;1;BRK-220;Brake disc;100;EA;"1.234,50"
@@ -234,3 +238,89 @@ def test_an_unknown_currency_is_refused_on_the_models_too() -> None:
     with pytest.raises(InvalidDocument) as err:
         parse_invoice(_invoice(currency="XXX"))
     assert err.value.code == "unknown_currency"
+
+
+# Canonical bytes of documents committed before HS codes and the cross-border flag existed.
+PO_BEFORE_HS_CODES = (
+    b'{"buyer":"0xb1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1","currency":"USD",'
+    b'"delivery_date":null,"issue_date":"2026-03-01","lines":[{"amount":12500,"description":"part 1",'
+    b'"item":"SKU-1","line_no":1,"quantity":"10","tax":10,"unit":"EA","unit_price":1250},{"amount":25000,'
+    b'"description":"part 2","item":"SKU-2","line_no":2,"quantity":"10","tax":10,"unit":"EA",'
+    b'"unit_price":2500}],"po_number":"PO-1","supplier":'
+    b'"0x5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e","total":37520,"type":"PurchaseOrder"}'
+)
+RECEIPT_BEFORE_HS_CODES = (
+    b'{"buyer":"0xb1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1","lines":[{"item":"SKU-1",'
+    b'"po_line_no":1,"quantity":"10","unit":"EA"}],"po_number":"PO-1","receipt_number":"GR-1",'
+    b'"received_at":"2026-03-20T09:00:00Z","supplier":'
+    b'"0x5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e","type":"GoodsReceipt"}'
+)
+SHIPMENT_BEFORE_HS_CODES = (
+    b'{"bl_number":"BL-1","carrier":"0xcacacacacacacacacacacacacacacacacacacacacacacacacacacacacacacaca",'
+    b'"consignee":"0xb1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1","lines":[{"item":"SKU-1",'
+    b'"po_line_no":1,"quantity":"10","unit":"EA"}],"po_number":"PO-1","port_of_discharge":"NLRTM",'
+    b'"port_of_loading":"CNSZX","shipped_on_board_at":"2026-03-10T00:00:00Z","shipper":'
+    b'"0x5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e","type":"Shipment"}'
+)
+
+
+def test_documents_without_hs_codes_keep_their_canonical_bytes() -> None:
+    po = make_po(lines=2, tax=10)
+
+    assert canonical_bytes(po) == PO_BEFORE_HS_CODES
+    assert canonical_bytes(make_receipt(make_po(lines=1))) == RECEIPT_BEFORE_HS_CODES
+    assert canonical_bytes(make_shipment(make_po(lines=1))) == SHIPMENT_BEFORE_HS_CODES
+    assert canonical_bytes(po.model_copy(update={"cross_border": False})) == PO_BEFORE_HS_CODES
+
+
+@pytest.mark.parametrize(
+    ("model", "canonical"),
+    [
+        (PurchaseOrder, PO_BEFORE_HS_CODES),
+        (GoodsReceipt, RECEIPT_BEFORE_HS_CODES),
+        (Shipment, SHIPMENT_BEFORE_HS_CODES),
+    ],
+)
+def test_stored_documents_read_back_to_the_same_bytes(model: Any, canonical: bytes) -> None:
+    assert canonical_bytes(from_canonical(model, canonical)) == canonical
+
+
+def test_hs_codes_and_the_cross_border_flag_are_committed_when_set() -> None:
+    po = make_po(lines=2, hs_codes=True, cross_border=True)
+    shipment = make_shipment(po)
+
+    assert b'"cross_border":true' in canonical_bytes(po)
+    assert canonical_bytes(po).count(b'"hs_code":"8708') == 2
+    assert canonical_bytes(shipment).count(b'"hs_code":"8708') == 2
+    assert from_canonical(PurchaseOrder, canonical_bytes(po)) == po
+    assert canonical_bytes(po) != canonical_bytes(make_po(lines=2, hs_codes=True))
+
+
+def test_po_json_hs_codes_are_read_as_digits() -> None:
+    body = {
+        "po_number": "PO-1",
+        "buyer": BUYER,
+        "supplier": SUPPLIER,
+        "currency": "USD",
+        "issue_date": "2026-03-01",
+        "cross_border": True,
+        "lines": [
+            {
+                "line_no": 1,
+                "item": "X",
+                "quantity": "3",
+                "unit": "EA",
+                "unit_price": "1",
+                "hs_code": "8708.30.10",
+            },
+            {"line_no": 2, "item": "Y", "quantity": "3", "unit": "EA", "unit_price": "1", "hs_code": None},
+        ],
+    }
+
+    po = parse_purchase_order(body)
+
+    assert [line.hs_code for line in po.lines] == ["87083010", None]
+    assert po.cross_border is True
+    with pytest.raises(InvalidDocument) as err:
+        parse_purchase_order({**body, "lines": [{**body["lines"][0], "hs_code": "8708"}]})
+    assert err.value.code == "invalid_document"
