@@ -29,6 +29,8 @@ ADD_PARAMS = {
 class KuboStore:
     """Documents pinned on the kubo node whose RPC API is at ``api_url`` (e.g. ``http://127.0.0.1:5001``)."""
 
+    add_params: dict[str, str] = ADD_PARAMS
+
     def __init__(self, api_url: str, *, timeout: float = 60.0, client: httpx.Client | None = None) -> None:
         self.api_url = api_url.rstrip("/")
         self._client = client or httpx.Client(base_url=f"{self.api_url}/api/v0", timeout=timeout)
@@ -39,6 +41,12 @@ class KuboStore:
     def _post(self, command: str, params: dict[str, str], **kwargs: Any) -> httpx.Response:
         try:
             response = self._client.post(f"/{command}", params=params, **kwargs)
+        except httpx.TimeoutException as exc:
+            raise KuboUnavailable(
+                f"the IPFS node at {self.api_url} did not answer {command} in time ({type(exc).__name__}); "
+                "a block it does not hold is searched for on the network until the timeout",
+                url=self.api_url,
+            ) from exc
         except httpx.TransportError as exc:
             raise KuboUnavailable(
                 f"the IPFS node at {self.api_url} is not reachable ({type(exc).__name__}: {exc}); "
@@ -57,7 +65,7 @@ class KuboStore:
         """Add and pin ``data``; refuses (``CidMismatch``) if kubo's CID is not ours."""
         expected = cid_of(data)
         response = self._post(
-            "add", ADD_PARAMS, files={"file": ("document", data, "application/octet-stream")}
+            "add", self.add_params, files={"file": ("document", data, "application/octet-stream")}
         )
         lines = [line for line in response.text.splitlines() if line.strip()]
         try:
