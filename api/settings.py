@@ -6,6 +6,9 @@ refuses the development secrets and SQLite, naming the variable to set.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import secrets
 from functools import lru_cache
 from typing import Literal
 
@@ -34,6 +37,12 @@ class Settings(BaseSettings):
     api_port: int = Field(default=8000, ge=1, le=65535)
     keystore_password: SecretStr = SecretStr(DEV_KEYSTORE_PASSWORD)
     api_key_pepper: SecretStr = SecretStr(DEV_API_KEY_PEPPER)
+    # 32 bytes as hex. Unset: a random key kept in <var>/keys (development only).
+    document_master_key: SecretStr | None = None  # wraps each document's AES-256-GCM key at rest
+    customs_salt_key: SecretStr | None = None  # shared by the customs operators: salts their commitments
+    ipfs_api_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("TRADELEDGER_IPFS_API_URL", "IPFS_API_URL")
+    )
 
     @model_validator(mode="after")
     def _refuse_insecure_production(self) -> Settings:
@@ -44,6 +53,9 @@ class Settings(BaseSettings):
             problems.append("TRADELEDGER_KEYSTORE_PASSWORD is the development default; set a real secret")
         if self.api_key_pepper.get_secret_value() == DEV_API_KEY_PEPPER:
             problems.append("TRADELEDGER_API_KEY_PEPPER is the development default; set a real secret")
+        for name in ("document_master_key", "customs_salt_key"):
+            if getattr(self, name) is None:
+                problems.append(f"TRADELEDGER_{name.upper()} is unset; set 32 random bytes as hex")
         if self.database_url.startswith("sqlite"):
             problems.append(
                 "DATABASE_URL (or TRADELEDGER_DATABASE_URL) points at SQLite; set it to a PostgreSQL URL"
@@ -57,3 +69,26 @@ class Settings(BaseSettings):
 def get_settings() -> Settings:
     """The process's settings (cached; tests call ``get_settings.cache_clear()``)."""
     return Settings()
+
+
+def secret_key(settings: Settings, name: Literal["document_master_key", "customs_salt_key"]) -> bytes:
+    """A 32-byte key from the settings, or (outside production) one generated once into ``<var>/keys``."""
+    value: SecretStr | None = getattr(settings, name)
+    if value is not None:
+        try:
+            key = bytes.fromhex(value.get_secret_value().removeprefix("0x"))
+        except ValueError:
+            key = b""
+        if len(key) != 32:
+            raise ValueError(f"TRADELEDGER_{name.upper()} must be 32 bytes as hex (64 hex digits)")
+        return key
+    path = var_dir() / "keys" / f"{name.replace('_', '-')}.hex"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.{secrets.token_hex(4)}.tmp")
+        tmp.write_text(secrets.token_hex(32))
+        tmp.chmod(0o600)
+        with contextlib.suppress(FileExistsError):
+            os.link(tmp, path)  # first writer wins, so concurrent processes agree on one key
+        tmp.unlink()
+    return bytes.fromhex(path.read_text().strip())

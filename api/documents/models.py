@@ -29,4 +29,6 @@ class StoredDocument(SQLModel, table=True):
     commitment: str = Field(max_length=66)
     anchored_block: int
     anchored_tx: str = Field(max_length=66)
+    cid: str | None = Field(default=None, max_length=128)  # the encrypted copy in the document store
+    wrapped_key: str | None = Field(default=None, max_length=256)  # its AES key, wrapped by the master key
     created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
 from api.documents.models import StoredDocument
+from api.documents.storage import put_sealed
 from api.trade.documents import canonical_bytes
 from chain.client import Chain
 from chain.ids import commitment, new_salt, to_hex32
@@ -28,10 +29,12 @@ def anchor_document(
     po_number: str,
     buyer: str,
     refs: list[str] | None = None,
+    kind: str | None = None,
 ) -> StoredDocument:
     """Commit ``doc`` on chain as ``issuer`` (signing with ``key``) and keep its bytes and salt here.
 
     The row is added to ``session`` but not committed: the caller commits it with what else it writes.
+    ``kind`` names documents the chain types as ``Other`` (``payment``); by default the type's name.
     """
     canonical = canonical_bytes(doc)
     salt = new_salt()
@@ -39,10 +42,11 @@ def anchor_document(
     doc_id, receipt = chain.documents(key).anchor(
         doc_type, number, digest, [bytes.fromhex(r[2:]) for r in refs or []]
     )
+    cid, wrapped_key = put_sealed(canonical, doc_id)
     row = StoredDocument(
         doc_id=to_hex32(doc_id),
         issuer=issuer,
-        doc_type=doc_type.name.lower(),
+        doc_type=kind or doc_type.name.lower(),
         number=number,
         po_number=po_number,
         buyer=buyer,
@@ -51,6 +55,8 @@ def anchor_document(
         commitment=to_hex32(digest),
         anchored_block=receipt.block_number,
         anchored_tx=receipt.tx_hash,
+        cid=cid,
+        wrapped_key=wrapped_key,
         created_at=datetime.now(UTC),
     )
     session.add(row)

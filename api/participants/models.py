@@ -38,3 +38,13 @@ class OrganisationLegalId(SQLModel, table=True):
     org_id: str = Field(primary_key=True, max_length=66)
     legal_id: str = Field(max_length=128)
     salt: str = Field(max_length=66)
+
+
+class AuditorGrant(SQLModel, table=True):
+    """Organisation ``subject`` lets auditor (or regulator) organisation ``auditor`` read its records."""
+
+    __tablename__ = "auditor_grants"
+
+    subject: str = Field(primary_key=True, max_length=66)
+    auditor: str = Field(primary_key=True, max_length=66, index=True)
+    granted_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from pydantic import ValidationError
 
-from api.settings import Settings
+from api.settings import Settings, secret_key
 
 
 @pytest.fixture(autouse=True)
@@ -15,6 +17,8 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         "TRADELEDGER_API_KEY_PEPPER",
         "TRADELEDGER_DATABASE_URL",
         "DATABASE_URL",
+        "TRADELEDGER_DOCUMENT_MASTER_KEY",
+        "TRADELEDGER_CUSTOMS_SALT_KEY",
     ):
         monkeypatch.delenv(name, raising=False)
 
@@ -23,6 +27,8 @@ SECURE = {
     "keystore_password": "a-real-secret",
     "api_key_pepper": "another-real-secret",
     "database_url": "postgresql://app@db:5432/tradeledger",
+    "document_master_key": "11" * 32,
+    "customs_salt_key": "22" * 32,
 }
 
 
@@ -32,6 +38,8 @@ SECURE = {
         ("keystore_password", "TRADELEDGER_KEYSTORE_PASSWORD"),
         ("api_key_pepper", "TRADELEDGER_API_KEY_PEPPER"),
         ("database_url", "DATABASE_URL"),
+        ("document_master_key", "TRADELEDGER_DOCUMENT_MASTER_KEY"),
+        ("customs_salt_key", "TRADELEDGER_CUSTOMS_SALT_KEY"),
     ],
 )
 def test_production_refuses_each_development_default(missing: str, variable: str) -> None:
@@ -59,3 +67,22 @@ def test_database_url_comes_from_database_url_or_the_prefixed_variable(
 
 def test_development_defaults_to_sqlite_under_var() -> None:
     assert Settings(environment="development").database_url.endswith("/tradeledger.db")
+
+
+def test_a_secret_key_must_be_32_bytes_of_hex() -> None:
+    settings = Settings(document_master_key="abcd")  # type: ignore[arg-type]
+
+    with pytest.raises(ValueError, match="TRADELEDGER_DOCUMENT_MASTER_KEY must be 32 bytes"):
+        secret_key(settings, "document_master_key")
+
+
+def test_an_unset_development_key_is_generated_once_and_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TRADELEDGER_VAR_DIR", str(tmp_path))
+
+    first = secret_key(Settings(), "customs_salt_key")
+
+    assert len(first) == 32
+    assert secret_key(Settings(), "customs_salt_key") == first
+    assert (tmp_path / "keys" / "customs-salt-key.hex").stat().st_mode & 0o777 == 0o600
