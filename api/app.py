@@ -11,7 +11,9 @@ from api.carbon.account import router as carbon_account_router
 from api.carbon.router import router as carbon_router
 from api.carbon.score import router as carbon_score_router
 from api.credit.router import router as credit_router
+from api.customs.router import router as customs_router
 from api.db import make_engine
+from api.documents.router import router as documents_router
 from api.financing.router import router as financing_router
 from api.orders.router import router as orders_router
 from api.participants.router import router as participants_router
@@ -51,6 +53,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(receivables_router)
     app.include_router(financing_router)
     app.include_router(credit_router)
+    app.include_router(documents_router)
+    app.include_router(customs_router)
     app.include_router(carbon_router)
     app.include_router(carbon_account_router)
     app.include_router(carbon_score_router)

@@ -3,15 +3,26 @@
 from api.auth.models import ApiKey
 from api.carbon.models import DeviceRow, IngestCounter, ReadingBatchRow, ReadingRow, StatementRow
 from api.credit.models import AmendmentRow, CreditRow, PresentationRow
+from api.customs.models import (
+    CustomsAttestationRow,
+    CustomsDeclarationRow,
+    CustomsFeedCursor,
+    CustomsFeedProblem,
+)
 from api.documents.models import StoredDocument
 from api.financing.models import FinancingRow, OfferRow
 from api.idempotency import IdempotencyRecord
 from api.orders.models import OrderRow
-from api.participants.models import Organisation, OrganisationAccount, OrganisationLegalId
+from api.participants.models import AuditorGrant, Organisation, OrganisationAccount, OrganisationLegalId
 from api.receivables.models import MatchingTolerance, ReceivableRow
 from chain.index_models import ChainBlock, ChainEventRow, IndexerCheckpoint
 
 __all__ = [
+    "AuditorGrant",
+    "CustomsAttestationRow",
+    "CustomsDeclarationRow",
+    "CustomsFeedCursor",
+    "CustomsFeedProblem",
     "AmendmentRow",
     "CreditRow",
     "PresentationRow",

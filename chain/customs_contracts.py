@@ -142,14 +142,28 @@ def sign_attestation(
     return bytes(signed.signature)
 
 
+# Another operator's vote can be included between this one's gas estimate and its inclusion and make
+# this the vote that finalises a status (or records a conflict), which writes more than the estimate
+# saw; each attestation gets this much gas on top of its estimate.
+OUTRUN_MARGIN = 150_000
+
+
 class CustomsAttestationsContract(BoundContract):
     def attest(self, att: CustomsAttestation, signature: bytes) -> Receipt:
         """Relay one signed attestation (the bound sender must be an active member)."""
-        return self.transact("attest", att.as_tuple(), signature)
+        return self._transact_with_margin("attest", att.as_tuple(), signature)
 
     def attest_many(self, attestations: list[CustomsAttestation], signatures: list[bytes]) -> Receipt:
         """Relay several signed attestations in one transaction; all or nothing."""
-        return self.transact("attestMany", [a.as_tuple() for a in attestations], signatures)
+        return self._transact_with_margin(
+            "attestMany", [a.as_tuple() for a in attestations], signatures, votes=len(attestations)
+        )
+
+    def _transact_with_margin(self, fn: str, *args: Any, votes: int = 1) -> Receipt:
+        if self.sender is None:
+            return self.transact(fn, *args)  # raises the usual "needs a signing key"
+        estimate = self.sender.estimate(self.tx(fn, *args), f"{self.name}.{fn}")
+        return self.transact(fn, *args, gas=estimate + OUTRUN_MARGIN * votes)
 
     def declaration(self, declaration: bytes) -> DeclarationState:
         status, commitment, status_at, finalised_at, conflicted = self.call("declaration", declaration)

@@ -34,11 +34,15 @@ DEMO_ORGS: tuple[tuple[str, str, str, str], ...] = (
     ("tradeledger-iot", "TradeLedger IoT Oracle", "iot_oracle", "LEI-TLIOT0000000000001"),
     ("green-verify", "GreenVerify Assurance", "carbon_verifier", "LEI-GRNVRFY00000000001"),
     ("ledger-audit", "Ledger Audit & Co", "auditor", "LEI-549300TRUWO2CD2G5692"),
+    ("customs-oracle-a", "Customs Oracle A (port data)", "customs_oracle", "LEI-TLCUSTOMSA00000001"),
+    ("customs-oracle-b", "Customs Oracle B (single window)", "customs_oracle", "LEI-TLCUSTOMSB00000001"),
+    ("customs-oracle-c", "Customs Oracle C (broker network)", "customs_oracle", "LEI-TLCUSTOMSC00000001"),
 )
 
 
 log = logging.getLogger(__name__)
 IOT_HANDLE = "tradeledger-iot"  # the demo IoT oracle organisation
+CUSTOMS_HANDLES = tuple(h for h, _, role, _ in DEMO_ORGS if role == "customs_oracle")
 
 
 def credentials_file() -> Path:

@@ -2,8 +2,9 @@
 
 Embedded default: anvil (state persisted under var/chain), contracts deployed
 once, the demo consortium, the indexer following the chain, an MQTT broker
-(amqtt), the IoT oracle, a slow demo device simulator, and the API with its
-OpenAPI docs. A second run resumes the same chain and database.
+(amqtt), the IoT oracle, a slow demo device simulator, the embedded customs
+authority and three customs oracle operators, and the API with its OpenAPI
+docs. A second run resumes the same chain and database.
 """
 
 from __future__ import annotations
@@ -26,18 +27,22 @@ from sqlmodel import Session
 from api.app import create_app
 from api.db import make_engine, migrate
 from api.projections import all_projections
-from api.settings import get_settings
+from api.settings import Settings, get_settings, secret_key
 from chain.client import Chain, org_key_name
 from chain.compiler import compile_project
 from chain.config import network_settings, var_dir
-from chain.ids import org_id
+from chain.ids import org_id, to_hex32
 from chain.indexer import Indexer
 from chain.node import port_or_free
 from iot.broker import MQTT_5, MQTT_311, EmbeddedBroker
 from iot.readings import Domain
 from iot.simulator import BrokerOptions, SequenceBook, run_fleet
+from oracles.customs.authority import CustomsAuthority, serve_authority
+from oracles.customs.feeds import HttpFeed
+from oracles.customs.operator import CustomsOperator, OperatorConfig
 from oracles.iot.worker import IotOracle, OracleConfig
-from tradeledger.demo import IOT_HANDLE, credentials_file, seed_demo
+from tradeledger.customs_demo import run_demo_broker
+from tradeledger.demo import CUSTOMS_HANDLES, IOT_HANDLE, credentials_file, seed_demo
 from tradeledger.fleet import demo_fleet
 from tradeledger.runtime import Stack, connect_chain, deploy_if_needed, embedded_node
 
@@ -82,6 +87,8 @@ def run_stack(console: Console, *, api_port: int | None = None) -> None:
                 stack, stop, resources, BrokerOptions(broker, protocol=protocol)
             )
 
+        customs_status = _start_customs(chain, engine, stop, resources, settings)
+
         app = create_app(settings, engine=engine)
         app.state.chain = chain
         app.state.indexer = indexer
@@ -95,6 +102,7 @@ def run_stack(console: Console, *, api_port: int | None = None) -> None:
         table.add_row("database", engine.url.render_as_string(hide_password=True))
         table.add_row("MQTT broker", broker_status)
         table.add_row("IoT ingestion", iot_status)
+        table.add_row("customs", customs_status)
         console.print(table)
         if credentials:
             console.print(f"[bold]demo API keys[/] (also in {credentials_file()}):")
@@ -142,6 +150,35 @@ def _start_iot_oracle(
     )
     _background(resources, stop, "iot-oracle", IotOracle(config, engine, chain, key).run)
     return f"oracle consuming {broker}"
+
+
+def _start_customs(
+    chain: Chain, engine: Engine, stop: threading.Event, resources: ExitStack, settings: Settings
+) -> str:
+    """The customs feed (``TRADELEDGER_CUSTOMS_FEED_URL``, else the embedded customs authority) and the
+    demo's customs oracle operators reading it, each with its own key."""
+    url = os.environ.get("TRADELEDGER_CUSTOMS_FEED_URL")
+    where = f"{url} (TRADELEDGER_CUSTOMS_FEED_URL)"
+    if not url:
+        port = port_or_free(int(os.environ.get("TRADELEDGER_CUSTOMS_AUTHORITY_PORT", "8710")))
+        authority = CustomsAuthority(var_dir() / "customs-authority" / "events.jsonl")
+        url = resources.enter_context(serve_authority(authority, port))
+        where = f"{url} (embedded customs authority)"
+        if settings.environment != "production":  # declarations for the demo shipments
+            _background(resources, stop, "customs-demo", lambda st: run_demo_broker(engine, authority, st))
+            where += ", filing a declaration for every shipment"
+    operators = [h for h in CUSTOMS_HANDLES if chain.keystore.exists(org_key_name(org_id(h)))]
+    if not operators:
+        return f"feed {where}; no customs oracle keys here (run them with `python -m oracles.customs`)"
+    salt_key = secret_key(settings, "customs_salt_key")
+    for handle in operators:
+        config = OperatorConfig(
+            org=to_hex32(org_id(handle)), key=org_key_name(org_id(handle)), salt_key=salt_key
+        )
+        operator = CustomsOperator(config, HttpFeed(url), engine, chain)
+        _background(resources, stop, f"customs-{handle}", operator.run)
+    threshold = chain.customs().threshold()
+    return f"feed {where}; {len(operators)} oracle operators attesting, final at {threshold} of them"
 
 
 def _start_simulator(

@@ -13,7 +13,14 @@ from pydantic import ValidationError
 from api.auth.deps import CallerDep
 from api.db import PageDep, SessionDep
 from api.idempotency import WriteDep
-from api.orders.schemas import GoodsReceiptIn, OrderOut, PurchaseOrderCsv, PurchaseOrderIn, ShipmentIn
+from api.orders.schemas import (
+    GoodsReceiptIn,
+    OrderOut,
+    PaymentIn,
+    PurchaseOrderCsv,
+    PurchaseOrderIn,
+    ShipmentIn,
+)
 from api.orders.service import OrdersService
 from chain.errors import InvalidInput
 
@@ -100,4 +107,13 @@ def goods_receipt(order_id: str, body: GoodsReceiptIn, write: WriteDep) -> JSONR
     """The buyer posts a goods receipt (partial deliveries: post several)."""
     return write.once(
         body, 201, lambda: write.service(OrdersService).add_goods_receipt(write.caller, order_id, body)
+    )
+
+
+@router.post("/{order_id}/payments", status_code=201, response_model=OrderOut)
+def payment(order_id: str, body: PaymentIn, write: WriteDep) -> JSONResponse:
+    """The buyer records a payment of the order (its bank's remittance advice): evidence that cross-border
+    matching checks against the order, the waybill and the customs declaration."""
+    return write.once(
+        body, 201, lambda: write.service(OrdersService).add_payment(write.caller, order_id, body)
     )

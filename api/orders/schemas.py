@@ -24,6 +24,9 @@ class PoLineIn(_Body):
     unit: str = Field(description="UN/ECE unit code: EA, PCE, KGM, MTR, LTR …")
     unit_price: str = Field(description='major units, e.g. "1234.50"')
     tax: str = "0"
+    hs_code: str | None = Field(
+        default=None, pattern=r"^\d{6,10}$", description="HS code (6-10 digits), for cross-border matching"
+    )
 
 
 class PurchaseOrderIn(_Body):
@@ -33,6 +36,11 @@ class PurchaseOrderIn(_Body):
     issue_date: date
     delivery_date: date | None = None
     lines: list[PoLineIn] = Field(min_length=1, max_length=1000)
+    cross_border: bool = Field(
+        default=False,
+        description="match this order's invoices in cross-border mode: order, payment and waybill "
+        "against the customs declaration (三單對碰) as well",
+    )
 
 
 class PurchaseOrderCsv(_Body):
@@ -61,6 +69,15 @@ class ShipmentIn(_Body):
     gross_weight_kg: Decimal | None = Field(
         default=None, gt=0, max_digits=15, decimal_places=3, description='gross weight in kg, e.g. "12500"'
     )
+
+
+class PaymentIn(_Body):
+    """The buyer's payment of the order (its bank's remittance advice): evidence for cross-border matching."""
+
+    payment_ref: str = Field(min_length=1, max_length=64, description="the bank's payment reference")
+    currency: str = Field(description="ISO 4217, e.g. USD")
+    amount: str = Field(description='major units, e.g. "11000.00"')
+    paid_at: AwareDatetime = Field(description="ISO 8601 with a timezone")
 
 
 class GoodsReceiptIn(_Body):

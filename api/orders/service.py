@@ -11,9 +11,18 @@ from api.auth.service import Caller
 from api.documents.models import StoredDocument
 from api.documents.service import anchor_document
 from api.orders.models import OrderRow
-from api.orders.schemas import DocumentOut, EventOut, GoodsReceiptIn, OrderOut, PurchaseOrderIn, ShipmentIn
+from api.orders.schemas import (
+    DocumentOut,
+    EventOut,
+    GoodsReceiptIn,
+    OrderOut,
+    PaymentIn,
+    PurchaseOrderIn,
+    ShipmentIn,
+)
 from api.participants.models import Organisation
 from api.participants.schemas import TxOut
+from api.participants.service import TxRef
 from api.runtime import signing_key
 from api.service_base import ChainService
 from api.trade.documents import (
@@ -22,6 +31,7 @@ from api.trade.documents import (
     Shipment,
     from_canonical,
     parse_goods_receipt,
+    parse_payment,
     parse_purchase_order,
     parse_purchase_order_csv,
     parse_shipment,
@@ -109,7 +119,7 @@ class OrdersService(ChainService):
         return from_canonical(PurchaseOrder, doc.canonical)
 
     def out(
-        self, row: OrderRow, caller: Caller, tx: Receipt | None = None, *, detail: bool = True
+        self, row: OrderRow, caller: Caller, tx: Receipt | TxRef | None = None, *, detail: bool = True
     ) -> OrderOut:
         number = self.po_number(row)
         docs = (
@@ -233,6 +243,44 @@ class OrdersService(ChainService):
         return self._record_delivery(
             caller, row, DocumentType.GOODS_RECEIPT, body.receipt_number, receipt_doc
         )
+
+    def add_payment(self, caller: Caller, order_id: str, body: PaymentIn) -> OrderOut:
+        """The buyer records its payment of the order (evidence for cross-border matching)."""
+        chain, _ = self._wired()
+        row = self.visible(caller, order_id)
+        if caller.org_id != row.buyer:
+            raise Forbidden("only the order's buyer records its payments", code="not_buyer")
+        number = self.po_number(row)
+        payment = parse_payment(
+            {**body.model_dump(mode="json"), "po_number": number, "payer": row.buyer, "payee": row.supplier}
+        )
+        duplicate = self.session.exec(
+            select(StoredDocument).where(
+                StoredDocument.issuer == caller.org_id,
+                StoredDocument.doc_type == "payment",
+                StoredDocument.number == payment.payment_ref,
+            )
+        ).first()
+        if duplicate is not None:
+            raise Conflict(f"payment {payment.payment_ref} is recorded already", code="payment_exists")
+        anchored = anchor_document(
+            self.session,
+            chain,
+            signing_key(chain, caller.org_id),
+            caller.org_id,
+            DocumentType.OTHER,
+            payment.payment_ref,
+            payment,
+            po_number=number,
+            buyer=row.buyer,
+            refs=[row.document_id],
+            kind="payment",
+        )
+        _, indexer = self._wired()
+        self.session.commit()
+        indexer.sync(anchored.anchored_block)
+        self.session.expire_all()
+        return self.out(self._get(row.order_id), caller, TxRef(anchored.anchored_tx, anchored.anchored_block))
 
     def _record_delivery(
         self, caller: Caller, row: OrderRow, doc_type: DocumentType, number: str, doc: GoodsReceipt | Shipment

@@ -55,6 +55,15 @@ def confirm(receivable_id: str, body: ConfirmIn, write: WriteDep) -> JSONRespons
     )
 
 
+@router.post("/receivables/{receivable_id}/match", response_model=ReceivableOut)
+def rematch(receivable_id: str, write: WriteDep) -> JSONResponse:
+    """Match an issued receivable again on today's evidence (a later goods receipt, a payment, a customs
+    declaration cleared since) and attest the new result; the creditor or the debtor asks."""
+    return write.once(
+        None, 200, lambda: write.service(ReceivablesService).rematch(write.caller, receivable_id)
+    )
+
+
 @router.post("/receivables/{receivable_id}/split", status_code=201, response_model=SplitOut)
 def split(receivable_id: str, body: SplitIn, write: WriteDep) -> JSONResponse:
     """The holder splits a confirmed receivable; the parts must add up to its outstanding value."""

@@ -13,6 +13,7 @@ from decimal import Decimal
 from sqlmodel import col, or_, select
 
 from api.auth.service import Caller
+from api.customs.service import evidence_for_order
 from api.documents.models import StoredDocument
 from api.documents.service import anchor_document
 from api.financing.models import FinancingRow
@@ -27,9 +28,11 @@ from api.receivables.projection import receivable_hex
 from api.receivables.schemas import DiscrepancyOut, InvoiceIn, MatchOut, ReceivableOut, SplitOut
 from api.runtime import signing_key
 from api.service_base import ChainService
+from api.trade.crossborder import combine, match_cross_border
 from api.trade.documents import (
     GoodsReceipt,
     Invoice,
+    PaymentAdvice,
     Shipment,
     from_canonical,
     invoice_fingerprint,
@@ -288,9 +291,24 @@ class ReceivablesService(ChainService):
             for d in docs("invoice")
             if json.loads(d.canonical)["invoice_number"] != invoice.invoice_number
         ]
-        return match(
-            po, receipts, shipments, invoice, prior_invoices=prior, tolerance=self.tolerance(order.buyer)
+        tolerance = self.tolerance(order.buyer)
+        result = match(po, receipts, shipments, invoice, prior_invoices=prior, tolerance=tolerance)
+        if not po.cross_border:
+            return result
+        chain, _ = self._wired()
+        payments = [from_canonical(PaymentAdvice, d.canonical) for d in docs("payment")]
+        declarations, statuses = evidence_for_order(
+            self.session,
+            chain,
+            buyer=order.buyer,
+            supplier=order.supplier,
+            po_number=number,
+            waybills=[s.bl_number for s in shipments],
         )
+        customs = match_cross_border(
+            po, payments, shipments, declarations, customs=statuses, tolerance=tolerance
+        )
+        return combine(result, customs)
 
     def _attest(
         self, chain: Chain, rid: int, order: OrderRow, invoice_doc: StoredDocument, result: MatchResult
@@ -308,13 +326,23 @@ class ReceivablesService(ChainService):
         ]
         document = result.as_document(receivable_hex(rid))
         operator = self.session.exec(select(Organisation).where(Organisation.role == "operator")).one()
+        match_number = f"match-{receivable_hex(rid)[2:18]}-{invoice_doc.doc_id[2:10]}"
+        earlier = self.session.exec(
+            select(StoredDocument).where(
+                StoredDocument.issuer == operator.org_id,
+                StoredDocument.doc_type == "match_result",
+                col(StoredDocument.number).startswith(match_number),
+            )
+        ).all()
+        if earlier:  # a new match of the same receivable: numbered after the ones before
+            match_number += f"-{len(earlier) + 1}"
         doc = anchor_document(
             self.session,
             chain,
             OPERATOR,
             operator.org_id,
             DocumentType.MATCH_RESULT,
-            f"match-{receivable_hex(rid)[2:18]}-{invoice_doc.doc_id[2:10]}",
+            match_number,
             document,
             po_number=number,
             buyer=order.buyer,
@@ -323,6 +351,31 @@ class ReceivablesService(ChainService):
         return chain.receivables(OPERATOR).attest_match(
             rid, MATCH_STATUS[result.status], from_hex32(doc.doc_id)
         )
+
+    def rematch(self, caller: Caller, receivable_id: str) -> ReceivableOut:
+        """Match an issued receivable again on the evidence there is now (a later goods receipt, a
+        payment, a customs declaration cleared since), anchor the new result and attest it."""
+        chain, _ = self._wired()
+        row = self.visible(caller, receivable_id)
+        if caller.org_id not in (row.creditor, row.debtor):
+            raise Forbidden("only the receivable's creditor or debtor asks for a new match", code="not_party")
+        if row.status != "issued":
+            raise Conflict(
+                f"receivable {row.receivable_id} is {row.status}; only an issued one is matched again",
+                code="receivable_not_issued",
+            )
+        order = self.session.get(OrderRow, row.order_id)
+        invoice_doc = self.session.get(StoredDocument, row.invoice_doc)
+        if order is None or invoice_doc is None:
+            raise NotFound(
+                f"the evidence of receivable {row.receivable_id} is not held here", code="no_evidence"
+            )
+        invoice = from_canonical(Invoice, invoice_doc.canonical)
+        result = self._match(order, invoice)
+        receipt = self._attest(chain, int(row.receivable_id, 16), order, invoice_doc, result)
+        assert receipt is not None
+        self.settle(receipt)
+        return self.out(self._get(row.receivable_id), caller, receipt)
 
     def confirm(self, caller: Caller, receivable_id: str, *, waive: bool) -> ReceivableOut:
         chain, _ = self._wired()
