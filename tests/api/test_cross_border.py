@@ -275,3 +275,32 @@ def test_documents_open_only_for_their_parties_and_authorised_auditors(stack: Tr
     car = s.call("buyer", "GET", f"/documents/{doc_id}/car", expect=200)
     assert car.headers["content-type"] == "application/vnd.ipld.car"
     assert key["cid"] == s.get("buyer", f"/documents/{doc_id}")["cid"]
+
+
+def test_declarations_and_new_matches_are_only_for_their_parties(
+    stack: TradeStack, authority: tuple[CustomsAuthority, str]
+) -> None:
+    s, (register, url) = stack, authority
+    order_id = cross_border_order(s, "PO-XB6")
+    register.file(declaration_of(s, "PO-XB6"), at="2026-03-30T08:00:00Z")
+    attest(s, url)
+    (declaration,) = s.get("supplier", "/customs/declarations")
+    rid = s.post("supplier", "/invoices", invoice_body(order_id, "INV-XB6"), expect=201)["id"]
+
+    stranger = s.get("rival", f"/customs/declarations/{declaration['id']}", expect=404)
+    unknown = s.get("buyer", "/customs/declarations/0x" + "00" * 32, expect=404)
+    listed_by_stranger = s.get("rival", "/customs/declarations")
+    seen_by_operator = s.get("customs1", f"/customs/declarations/{declaration['id']}")
+    rematch_by_stranger = s.post("rival", f"/receivables/{rid}/match", None, expect=404)
+    s.post("buyer", f"/receivables/{rid}/confirm", {"waive_discrepancies": True}, expect=200)
+    rematch_confirmed = s.post("supplier", f"/receivables/{rid}/match", None, expect=409)
+
+    assert declaration["status"] == "declared" and declaration["content"]["po_number"] == "PO-XB6"
+    assert stranger["code"] == unknown["code"] == "declaration_not_found"
+    assert listed_by_stranger == []
+    assert seen_by_operator["id"] == declaration["id"]
+    assert rematch_by_stranger["code"] == "receivable_not_found"
+    assert rematch_confirmed["code"] == "receivable_not_issued"
+    indexed = s.get("buyer", f"/customs/declarations/{declaration['id']}")  # the index has caught up
+    events = {e["event"] for e in indexed["timeline"]}
+    assert {"CustomsAttestationRecorded", "DeclarationStatusFinalised"} <= events
