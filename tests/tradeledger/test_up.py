@@ -59,6 +59,7 @@ def test_up_serves_the_demo_consortium_and_a_second_run_resumes_it(tmp_path: Pat
         "TRADELEDGER_IOT_CLIENT_ID": f"test-up-{port}",
         "TRADELEDGER_EMBEDDED_MQTT_PORT": str(free_port()),
         "TRADELEDGER_SIMULATOR_RATE": "5",
+        "TRADELEDGER_CUSTOMS_AUTHORITY_PORT": str(free_port()),
     }
     for name in (
         "TRADELEDGER_DATABASE_URL",
@@ -66,6 +67,7 @@ def test_up_serves_the_demo_consortium_and_a_second_run_resumes_it(tmp_path: Pat
         "TRADELEDGER_RPC_URL",
         "TRADELEDGER_NETWORK",
         "TRADELEDGER_MQTT_URL",  # the embedded broker, as on a fresh machine
+        "TRADELEDGER_CUSTOMS_FEED_URL",  # the embedded customs authority
     ):
         env.pop(name, None)
     base, log = f"http://127.0.0.1:{port}", tmp_path / "up.log"
@@ -94,6 +96,8 @@ def test_up_serves_the_demo_consortium_and_a_second_run_resumes_it(tmp_path: Pat
     assert code == 0, log.read_text()
     assert "stopped; state saved." in log.read_text()
     assert "embedded amqtt" in log.read_text() and "demo simulator publishing" in log.read_text()
+    assert "embedded customs authority" in log.read_text()
+    assert "3 oracle operators attesting, final at 2 of them" in log.read_text()
     assert key in log.read_text()  # the demo keys are printed
     assert {o["name"] for o in orgs} == {
         "Consortium Operator",
@@ -105,6 +109,9 @@ def test_up_serves_the_demo_consortium_and_a_second_run_resumes_it(tmp_path: Pat
         "TradeLedger IoT Oracle",
         "GreenVerify Assurance",
         "Ledger Audit & Co",
+        "Customs Oracle A (port data)",
+        "Customs Oracle B (single window)",
+        "Customs Oracle C (broker network)",
     }
 
     second = _start(env, log)
