@@ -50,6 +50,9 @@ async def upload(
     request: Request,
     write: WriteDep,
     supplier: Annotated[str | None, Query(description="supplier organisation id (CSV uploads)")] = None,
+    cross_border: Annotated[
+        bool, Query(description="CSV uploads: match in cross-border mode (三單對碰) as well")
+    ] = False,
 ) -> JSONResponse:
     """Upload a purchase order as JSON or as an ERP CSV export (`Content-Type: text/csv`).
 
@@ -67,12 +70,16 @@ async def upload(
             body = PurchaseOrderIn.model_validate_json(raw)
         except ValidationError as exc:
             raise RequestValidationError(exc.errors()) from None
-    key_body = body if body is not None else PurchaseOrderCsv(csv=text, supplier=supplier or "")
+    key_body = (
+        body
+        if body is not None
+        else PurchaseOrderCsv(csv=text, supplier=supplier or "", cross_border=cross_border)
+    )
 
     def run() -> OrderOut:
         svc = write.service(OrdersService)
         return (
-            svc.upload(write.caller, csv=text, supplier=supplier)
+            svc.upload(write.caller, csv=text, supplier=supplier, cross_border=cross_border)
             if body is None
             else svc.upload(write.caller, body)
         )

@@ -48,6 +48,7 @@ class PurchaseOrderCsv(_Body):
 
     csv: str
     supplier: str
+    cross_border: bool = False
 
 
 class DeliveryLineIn(_Body):

@@ -162,6 +162,7 @@ class OrdersService(ChainService):
         *,
         csv: str | None = None,
         supplier: str | None = None,
+        cross_border: bool = False,
     ) -> OrderOut:
         """Anchor the PO document and register the order, as the buyer."""
         chain, _ = self._wired()
@@ -170,7 +171,9 @@ class OrdersService(ChainService):
         if csv is not None:
             if not supplier:
                 raise InvalidInput("a CSV upload needs ?supplier=<organisation id>", code="missing_supplier")
-            po = parse_purchase_order_csv(csv, buyer=caller.org_id, supplier=supplier.lower())
+            po = parse_purchase_order_csv(
+                csv, buyer=caller.org_id, supplier=supplier.lower(), cross_border=cross_border
+            )
         else:
             assert body is not None
             data: dict[str, Any] = body.model_dump(mode="json")

@@ -348,15 +348,19 @@ CSV_COLUMNS = (
     "unit",
     "unit_price",
     "tax",
+    "hs_code",
 )
+CSV_OPTIONAL = ("delivery_date", "description", "tax", "hs_code")
 CSV_HEADER_FIELDS = ("po_number", "currency", "issue_date", "delivery_date")
 
 
-def parse_purchase_order_csv(text: str, *, buyer: str, supplier: str) -> PurchaseOrder:
+def parse_purchase_order_csv(
+    text: str, *, buyer: str, supplier: str, cross_border: bool = False
+) -> PurchaseOrder:
     """A PO from an ERP CSV export: one row per line, header fields repeated on every row.
 
     Columns (any order, case-insensitive): ``po_number, currency, issue_date,
-    delivery_date, line_no, item, description, quantity, unit, unit_price[, tax]``;
+    delivery_date, line_no, item, description, quantity, unit, unit_price[, tax][, hs_code]``;
     ``,`` or ``;`` delimited, optional BOM, amounts in major units (``"1,234.50"``).
     """
     text = text.lstrip("\ufeff").strip()
@@ -365,7 +369,7 @@ def parse_purchase_order_csv(text: str, *, buyer: str, supplier: str) -> Purchas
     delimiter = ";" if text.splitlines()[0].count(";") > text.splitlines()[0].count(",") else ","
     reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
     header = [h.strip().lower() for h in reader.fieldnames or []]
-    missing = [c for c in CSV_COLUMNS if c not in header and c not in ("delivery_date", "description", "tax")]
+    missing = [c for c in CSV_COLUMNS if c not in header and c not in CSV_OPTIONAL]
     if missing:
         raise InvalidDocument(f"the CSV lacks columns {', '.join(missing)}", code="csv_columns")
     rows = [{k.strip().lower(): (v or "").strip() for k, v in row.items() if k} for row in reader]
@@ -380,8 +384,21 @@ def parse_purchase_order_csv(text: str, *, buyer: str, supplier: str) -> Purchas
                 )
     header_fields = {f: first.get(f) or None for f in CSV_HEADER_FIELDS}
     line_fields = ("line_no", "item", "description", "quantity", "unit", "unit_price", "tax")
-    lines = [{k: row.get(k, "") for k in line_fields} for row in rows]
-    return parse_purchase_order({**header_fields, "buyer": buyer, "supplier": supplier, "lines": lines})
+    lines = [
+        {
+            **{k: row.get(k, "") for k in line_fields},
+            **({"hs_code": row["hs_code"]} if row.get("hs_code") else {}),
+        }
+        for row in rows
+    ]
+    body = {
+        **header_fields,
+        "buyer": buyer,
+        "supplier": supplier,
+        "lines": lines,
+        "cross_border": cross_border,
+    }
+    return parse_purchase_order(body)
 
 
 def parse_invoice(data: Mapping[str, Any]) -> Invoice:

@@ -44,6 +44,19 @@ def test_an_erp_csv_export_becomes_a_normalised_po() -> None:
     assert po.total == 12_432_500
 
 
+def test_a_csv_with_hs_codes_becomes_a_cross_border_po() -> None:
+    text = CSV_COMMA.replace("Unit_Price\n", "Unit_Price,HS_Code\n").replace(
+        '"1,234.50"\n', '"1,234.50",8708.30\n'
+    )
+
+    po = parse_purchase_order_csv(text, buyer=BUYER, supplier=SUPPLIER, cross_border=True)
+    plain = parse_purchase_order_csv(CSV_COMMA, buyer=BUYER, supplier=SUPPLIER)
+
+    assert [x.hs_code for x in po.lines] == ["870830", None]  # an empty cell is no HS code
+    assert po.cross_border and not plain.cross_border
+    assert b'"cross_border":true' in canonical_bytes(po) and b"cross_border" not in canonical_bytes(plain)
+
+
 def test_semicolon_csv_with_bom_and_european_numbers_is_refused_with_a_clear_error() -> None:
     with pytest.raises(InvalidDocument) as err:
         parse_purchase_order_csv(CSV, buyer=BUYER, supplier=SUPPLIER)
