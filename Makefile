@@ -11,7 +11,7 @@ STAMPS := .stamps
 run: bootstrap
 	$(BIN)/tradeledger up
 
-test: bootstrap
+test: bootstrap $(STAMPS)/kubo-peer
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bootstrap: $(STAMPS)/python $(STAMPS)/node contracts
@@ -26,6 +26,12 @@ $(STAMPS)/python: pyproject.toml
 $(STAMPS)/node: package.json package-lock.json
 	@node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : 1)' || { echo "tradeledger needs Node.js 20+"; exit 1; }
 	npm ci --no-audit --no-fund
+	@mkdir -p $(STAMPS) && touch $@
+
+# js-ipfs, the /api/v0 peer the kubo backend is tested against (tests only; `npm ci` refuses its
+# tree, which names an optional GitHub tarball, so it is installed from its lock with npm install)
+$(STAMPS)/kubo-peer: tests/kubo_peer/package.json tests/kubo_peer/package-lock.json
+	cd tests/kubo_peer && npm install --no-save --no-audit --no-fund --omit=optional
 	@mkdir -p $(STAMPS) && touch $@
 
 contracts: $(STAMPS)/python $(STAMPS)/node
