@@ -99,14 +99,17 @@ class CustomsOperator:
                 if busy:
                     continue
                 stop.wait(self.config.poll_interval)
-            except (FeedUnavailable, ConnectionError, OSError) as exc:
-                self.stats.outages += 1
-                log.warning("customs operator %s: %s; retrying in %.1fs", self.config.org[:10], exc, backoff)
-                stop.wait(backoff * random.uniform(0.8, 1.2))
-                backoff = min(backoff * 2, self.config.max_backoff)
-            except Exception:  # the node or the database failed: keep the cursor, retry, never die
-                self.stats.failures += 1
-                log.exception("customs operator %s failed; retrying in %.1fs", self.config.org[:10], backoff)
+            except Exception as exc:  # keep the cursor, wait, retry: an operator never dies
+                if isinstance(exc, (FeedUnavailable, ConnectionError, OSError)):
+                    self.stats.outages += 1
+                    log.warning(
+                        "customs operator %s: %s; retrying in %.1fs", self.config.org[:10], exc, backoff
+                    )
+                else:  # the node or the database failed
+                    self.stats.failures += 1
+                    log.exception(
+                        "customs operator %s failed; retrying in %.1fs", self.config.org[:10], backoff
+                    )
                 stop.wait(backoff * random.uniform(0.8, 1.2))
                 backoff = min(backoff * 2, self.config.max_backoff)
 
@@ -134,7 +137,6 @@ class CustomsOperator:
         salt = declaration_salt(self.config.salt_key, canonical)
         digest = commitment(canonical, salt)
         did = declaration_id(declaration.customs_office, declaration.declaration_number)
-        status = DeclarationStatus[event.status.upper()]
         status_at = int(datetime.fromisoformat(event.at).timestamp())
         self._keep(did, digest, salt, canonical, declaration)
         with Session(self.engine) as session:
@@ -155,29 +157,21 @@ class CustomsOperator:
                 )
                 session.add(row)
                 session.commit()  # the intent is durable before anything is sent
-            self._send(session, row, did, status, digest, status_at)
+            self._send(session, row)
 
-    def _send(
-        self,
-        session: Session,
-        row: CustomsAttestationRow,
-        did: bytes,
-        status: DeclarationStatus,
-        digest: bytes,
-        status_at: int,
-    ) -> None:
+    def _send(self, session: Session, row: CustomsAttestationRow) -> None:
+        """Sign and send the attestation the outbox row records, and record the outcome on the row."""
+        did, status = from_hex32(row.declaration_id), DeclarationStatus[row.status.upper()]
         if self.contract.has_attested(did, status, from_hex32(self.config.org)):
-            row.state, row.updated_at = "attested", datetime.now(UTC)  # sent before a crash
-            session.add(row)
-            session.commit()
+            self._mark(session, row, "attested")  # sent before a crash
             self.stats.skipped += 1
             return
         attestation = CustomsAttestation(
             operator=self.address,
             declaration_id=did,
             status=status,
-            content_commitment=digest,
-            status_at=status_at,
+            content_commitment=from_hex32(row.commitment),
+            status_at=row.status_at,
             deadline=int(time.time()) + ATTESTATION_LIFETIME,
         )
         signature = sign_attestation(
@@ -190,22 +184,22 @@ class CustomsOperator:
             receipt = self.contract.attest(attestation, signature)
         except ChainRevert as exc:
             if exc.error == "CustomsAlreadyAttested":  # another instance of this operator was quicker
-                row.state, row.updated_at = "attested", datetime.now(UTC)
-                session.add(row)
-                session.commit()
+                self._mark(session, row, "attested")
                 self.stats.skipped += 1
                 return
-            row.state, row.error = "refused", f"{exc.error}: {exc}"[:256]
-            row.updated_at = datetime.now(UTC)
-            session.add(row)
-            session.commit()
+            self._mark(session, row, "refused", error=f"{exc.error}: {exc}"[:256])
             log.warning("customs attestation refused: %s", row.error)
             return
-        row.state, row.tx_hash, row.block_number = "attested", receipt.tx_hash, receipt.block_number
+        self._mark(session, row, "attested", tx_hash=receipt.tx_hash, block_number=receipt.block_number)
+        self.stats.attested += 1
+
+    @staticmethod
+    def _mark(session: Session, row: CustomsAttestationRow, state: str, **fields: object) -> None:
+        for name, value in {"state": state, **fields}.items():
+            setattr(row, name, value)
         row.updated_at = datetime.now(UTC)
         session.add(row)
         session.commit()
-        self.stats.attested += 1
 
     # --- bookkeeping -------------------------------------------------------------------------
 
