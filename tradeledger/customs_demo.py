@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from api.documents.models import StoredDocument
+from api.documents.service import purchase_order_document
 from oracles.customs.authority import AuthorityError, CustomsAuthority
 
 log = logging.getLogger(__name__)
@@ -75,13 +76,7 @@ def file_demo_declarations(engine: Engine, authority: CustomsAuthority) -> int:
         for doc in session.exec(select(StoredDocument).where(StoredDocument.doc_type == "shipment")):
             shipment = json.loads(doc.canonical)
             number = f"EXP-{shipment['bl_number']}"
-            po_doc = session.exec(
-                select(StoredDocument).where(
-                    StoredDocument.buyer == doc.buyer,
-                    StoredDocument.po_number == doc.po_number,
-                    StoredDocument.doc_type == "purchase_order",
-                )
-            ).first()
+            po_doc = purchase_order_document(session, doc.buyer, doc.po_number)
             if po_doc is None:
                 continue
             try:

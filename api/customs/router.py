@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
+from sqlmodel import Session
 
 from api.auth.deps import CallerDep
 from api.customs import service
@@ -39,7 +40,7 @@ def _time(seconds: int) -> datetime | None:
     return datetime.fromtimestamp(seconds, UTC) if seconds else None
 
 
-def _out(session: Any, view: service.DeclarationView) -> DeclarationOut:
+def _out(session: Session, view: service.DeclarationView) -> DeclarationOut:
     row = view.row
     return DeclarationOut(
         id=row.declaration_id,

@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 from api.auth.service import Caller
 from api.customs.models import CustomsDeclarationRow
 from api.documents.models import StoredDocument
+from api.documents.service import purchase_order_document
 from api.participants.models import AuditorGrant, Organisation
 from chain.errors import Forbidden, InvalidInput, NotFound
 
@@ -24,13 +25,7 @@ AUDITING_ROLES = ("auditor", "regulator")
 
 def document_parties(session: Session, row: StoredDocument) -> set[str]:
     parties = {row.issuer, row.buyer}
-    order_doc = session.exec(
-        select(StoredDocument).where(
-            StoredDocument.buyer == row.buyer,
-            StoredDocument.po_number == row.po_number,
-            StoredDocument.doc_type == "purchase_order",
-        )
-    ).first()
+    order_doc = purchase_order_document(session, row.buyer, row.po_number)
     if order_doc is not None:
         parties.add(json.loads(order_doc.canonical)["supplier"])
     return parties

@@ -74,6 +74,16 @@ def documents_of_order(
     return list(session.exec(query.order_by(col(StoredDocument.anchored_block))).all())
 
 
+def purchase_order_document(session: Session, buyer: str, po_number: str) -> StoredDocument | None:
+    """The anchored purchase order ``po_number`` of ``buyer``: the order every other document cites."""
+    query = select(StoredDocument).where(
+        StoredDocument.buyer == buyer,
+        StoredDocument.po_number == po_number,
+        StoredDocument.doc_type == "purchase_order",
+    )
+    return session.exec(query).first()
+
+
 def content(row: StoredDocument) -> dict[str, Any]:
     data: dict[str, Any] = json.loads(row.canonical)
     return data
