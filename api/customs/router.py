@@ -12,6 +12,7 @@ from sqlmodel import Session
 from api.auth.deps import CallerDep
 from api.customs import service
 from api.db import PageDep, SessionDep
+from api.documents.service import content
 from api.orders.schemas import EventOut
 from api.orders.service import timeline
 from api.runtime import chain_and_indexer
@@ -53,7 +54,7 @@ def _out(session: Session, view: service.DeclarationView) -> DeclarationOut:
         commitment=row.commitment,
         cid=row.cid,
         versions=view.versions,
-        content=service.content(row),
+        content=content(row),
         timeline=timeline(session, row.declaration_id),
     )
 

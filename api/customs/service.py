@@ -8,7 +8,6 @@ from the chain, with its conflict flag.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -41,7 +40,10 @@ def _versions(session: Session, declaration_id: str) -> list[CustomsDeclarationR
 
 
 def view(session: Session, chain: Chain, declaration_id: str) -> DeclarationView:
-    versions = _versions(session, declaration_id)
+    return _view(chain, declaration_id, _versions(session, declaration_id))
+
+
+def _view(chain: Chain, declaration_id: str, versions: list[CustomsDeclarationRow]) -> DeclarationView:
     if not versions:
         raise NotFound(f"no customs declaration {declaration_id}", code="declaration_not_found")
     state = chain.customs().declaration(from_hex32(declaration_id))
@@ -61,7 +63,7 @@ def visible(session: Session, chain: Chain, caller: Caller, declaration_id: str)
     versions = _versions(session, declaration_id.lower())
     if not versions or not _may_read(session, caller, versions[0]):
         raise NotFound(f"no customs declaration {declaration_id} of yours", code="declaration_not_found")
-    return view(session, chain, declaration_id.lower())
+    return _view(chain, declaration_id.lower(), versions)
 
 
 def _may_read(session: Session, caller: Caller, row: CustomsDeclarationRow) -> bool:
@@ -111,8 +113,3 @@ def evidence_for_order(
             conflicted=current.conflicted,
         )
     return declarations, statuses
-
-
-def content(row: CustomsDeclarationRow) -> dict[str, object]:
-    data: dict[str, object] = json.loads(row.canonical)
-    return data

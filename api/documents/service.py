@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import BaseModel
 from sqlmodel import Session, col, select
@@ -84,6 +84,11 @@ def purchase_order_document(session: Session, buyer: str, po_number: str) -> Sto
     return session.exec(query).first()
 
 
-def content(row: StoredDocument) -> dict[str, Any]:
+class _Canonical(Protocol):
+    canonical: str
+
+
+def content(row: _Canonical) -> dict[str, Any]:
+    """A stored document's (or declaration's) content, from its canonical JSON."""
     data: dict[str, Any] = json.loads(row.canonical)
     return data
