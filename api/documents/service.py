@@ -63,13 +63,13 @@ def anchor_document(
     return row
 
 
-def documents_of_order(
-    session: Session, buyer: str, po_number: str, doc_type: DocumentType
-) -> list[StoredDocument]:
+def documents_of_order(session: Session, buyer: str, po_number: str, kind: str) -> list[StoredDocument]:
+    """The order's documents of one kind (``goods_receipt``, ``shipment``, ``invoice``, ``payment``…),
+    in anchoring order."""
     query = select(StoredDocument).where(
         StoredDocument.buyer == buyer,
         StoredDocument.po_number == po_number,
-        StoredDocument.doc_type == doc_type.name.lower(),
+        StoredDocument.doc_type == kind,
     )
     return list(session.exec(query.order_by(col(StoredDocument.anchored_block))).all())
 

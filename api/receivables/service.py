@@ -15,7 +15,7 @@ from sqlmodel import col, or_, select
 from api.auth.service import Caller
 from api.customs.service import evidence_for_order
 from api.documents.models import StoredDocument
-from api.documents.service import anchor_document
+from api.documents.service import anchor_document, documents_of_order
 from api.financing.models import FinancingRow
 from api.orders.models import OrderRow
 from api.orders.schemas import DocumentOut
@@ -277,12 +277,7 @@ class ReceivablesService(ChainService):
         number = orders.po_number(order)
 
         def docs(kind: str) -> list[StoredDocument]:
-            query = select(StoredDocument).where(
-                StoredDocument.buyer == order.buyer,
-                StoredDocument.po_number == number,
-                StoredDocument.doc_type == kind,
-            )
-            return list(self.session.exec(query.order_by(col(StoredDocument.anchored_block))))
+            return documents_of_order(self.session, order.buyer, number, kind)
 
         receipts = [from_canonical(GoodsReceipt, d.canonical) for d in docs("goods_receipt")]
         shipments = [from_canonical(Shipment, d.canonical) for d in docs("shipment")]
