@@ -10,6 +10,7 @@ from api.auth.router import router as api_keys_router
 from api.carbon.account import router as carbon_account_router
 from api.carbon.router import router as carbon_router
 from api.carbon.score import router as carbon_score_router
+from api.compliance.router import router as compliance_router
 from api.credit.router import router as credit_router
 from api.customs.router import router as customs_router
 from api.db import make_engine
@@ -58,4 +59,5 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(carbon_router)
     app.include_router(carbon_account_router)
     app.include_router(carbon_score_router)
+    app.include_router(compliance_router)
     return app
