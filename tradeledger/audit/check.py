@@ -74,21 +74,38 @@ def check_pack(folder: Path, rpc_url: str, progress: Progress = lambda _: None) 
     contents: dict[str, bytes] = {}
     documents = pack.records("documents")
     progress(f"checking {len(documents)} documents against their anchors")
-    reports += [_document(audit, pack, d, contents) for d in documents]
+    reports += [_guarded("document", d, lambda d=d: _document(audit, pack, d, contents)) for d in documents]
     receivables = pack.records("receivables")
     progress(f"checking {len(receivables)} receivables and recomputing their matches")
-    reports += [_receivable(audit, r, contents) for r in receivables]
+    reports += [_guarded("receivable", r, lambda r=r: _receivable(audit, r, contents)) for r in receivables]
     credits = pack.records("credits")
     progress(f"checking {len(credits)} letters of credit and re-examining their presentations")
-    reports += [_credit(audit, c) for c in credits]
+    reports += [_guarded("letter of credit", c, lambda c=c: _credit(audit, c)) for c in credits]
     readings = {r["id"]: r for r in pack.records("readings")}
     progress(f"checking {len(readings)} readings against their anchored batches")
-    reading_reports = {rid: _reading(audit, r) for rid, r in readings.items()}
+    reading_reports = {
+        rid: _guarded("reading", r, lambda r=r: _reading(audit, r)) for rid, r in readings.items()
+    }
     reports += list(reading_reports.values())
     statements = pack.records("statements")
     progress(f"recomputing {len(statements)} emission statements")
-    reports += [_statement(audit, pack, s, readings, reading_reports) for s in statements]
+    reports += [
+        _guarded("emission statement", s, lambda s=s: _statement(audit, pack, s, readings, reading_reports))
+        for s in statements
+    ]
     return reports
+
+
+def _guarded(kind: str, record: dict[str, Any], check: Callable[[], Report]) -> Report:
+    """A record the pack damaged (a file missing, a field absent or malformed) is a failed report."""
+    try:
+        return check()
+    except (OSError, KeyError, ValueError, TypeError, IndexError) as exc:
+        report = Report(kind, str(record.get("id", "?")) if isinstance(record, dict) else "?")
+        report.check(
+            "record readable", False, f"the pack's record cannot be read: {type(exc).__name__}: {exc}"
+        )
+        return report
 
 
 # --- the pack itself ------------------------------------------------------------------------------
