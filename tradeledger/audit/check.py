@@ -15,6 +15,7 @@ import json
 from collections.abc import Callable
 from dataclasses import replace
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -74,23 +75,23 @@ def check_pack(folder: Path, rpc_url: str, progress: Progress = lambda _: None) 
     contents: dict[str, bytes] = {}
     documents = pack.records("documents")
     progress(f"checking {len(documents)} documents against their anchors")
-    reports += [_guarded("document", d, lambda d=d: _document(audit, pack, d, contents)) for d in documents]
+    reports += [_guarded("document", d, partial(_document, audit, pack, d, contents)) for d in documents]
     receivables = pack.records("receivables")
     progress(f"checking {len(receivables)} receivables and recomputing their matches")
-    reports += [_guarded("receivable", r, lambda r=r: _receivable(audit, r, contents)) for r in receivables]
+    reports += [_guarded("receivable", r, partial(_receivable, audit, r, contents)) for r in receivables]
     credits = pack.records("credits")
     progress(f"checking {len(credits)} letters of credit and re-examining their presentations")
-    reports += [_guarded("letter of credit", c, lambda c=c: _credit(audit, c)) for c in credits]
+    reports += [_guarded("letter of credit", c, partial(_credit, audit, c)) for c in credits]
     readings = {r["id"]: r for r in pack.records("readings")}
     progress(f"checking {len(readings)} readings against their anchored batches")
     reading_reports = {
-        rid: _guarded("reading", r, lambda r=r: _reading(audit, r)) for rid, r in readings.items()
+        rid: _guarded("reading", r, partial(_reading, audit, r)) for rid, r in readings.items()
     }
     reports += list(reading_reports.values())
     statements = pack.records("statements")
     progress(f"recomputing {len(statements)} emission statements")
     reports += [
-        _guarded("emission statement", s, lambda s=s: _statement(audit, pack, s, readings, reading_reports))
+        _guarded("emission statement", s, partial(_statement, audit, pack, s, readings, reading_reports))
         for s in statements
     ]
     return reports
