@@ -6,6 +6,8 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from api import errors
+from api.audit.log import record_reads
+from api.audit.router import router as audit_router
 from api.auth.router import router as api_keys_router
 from api.carbon.account import router as carbon_account_router
 from api.carbon.router import router as carbon_router
@@ -47,6 +49,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.metrics = Metrics()
     errors.install(app)
     app.middleware("http")(record_request)
+    app.middleware("http")(record_reads)
     app.include_router(system_router)
     app.include_router(participants_router)
     app.include_router(api_keys_router)
@@ -59,5 +62,6 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(carbon_router)
     app.include_router(carbon_account_router)
     app.include_router(carbon_score_router)
+    app.include_router(audit_router)
     app.include_router(compliance_router)
     return app

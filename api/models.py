@@ -1,5 +1,6 @@
 """Every table of the API, imported in one place for Alembic and tests."""
 
+from api.audit.models import AuditAccess, RegulatorMandate
 from api.auth.models import ApiKey
 from api.carbon.models import DeviceRow, IngestCounter, ReadingBatchRow, ReadingRow, StatementRow
 from api.credit.models import AmendmentRow, CreditRow, PresentationRow
@@ -18,7 +19,9 @@ from api.receivables.models import MatchingTolerance, ReceivableRow
 from chain.index_models import ChainBlock, ChainEventRow, IndexerCheckpoint
 
 __all__ = [
+    "AuditAccess",
     "AuditorGrant",
+    "RegulatorMandate",
     "CustomsAttestationRow",
     "CustomsDeclarationRow",
     "CustomsFeedCursor",

@@ -39,8 +39,7 @@ def current_caller(
 CallerDep = Annotated[Caller, Depends(current_caller)]
 
 
-def writer(caller: CallerDep) -> Caller:
-    """A caller that may change things: an active organisation and a key with the write scope."""
+def _may_write(caller: Caller) -> Caller:
     if caller.status != "active":
         raise Forbidden(
             "your organisation is suspended; it can read but not write until the consortium reinstates it",
@@ -49,6 +48,26 @@ def writer(caller: CallerDep) -> Caller:
     if "write" not in caller.scopes:
         raise Forbidden("this API key is read-only; use a key with the write scope", code="scope_required")
     return caller
+
+
+def self_service(caller: CallerDep) -> Caller:
+    """A caller changing only its own credentials (its API keys): an active organisation and a key with
+    the write scope, of any role, auditors and regulators included."""
+    return _may_write(caller)
+
+
+def writer(caller: CallerDep) -> Caller:
+    """A caller that may change things: not an auditor or regulator (403 ``read_only_role``, whatever
+    the key), an active organisation and a key with the write scope.
+
+    Every write route depends on this (through ``WriterDep``, ``WriteDep``, ``OperatorDep`` …), so it is
+    the one place that keeps auditing organisations read-only; only ``self_service`` routes bypass it."""
+    if caller.is_auditing:
+        raise Forbidden(
+            f"{caller.role} organisations have read-only access and cannot change anything",
+            code="read_only_role",
+        )
+    return _may_write(caller)
 
 
 WriterDep = Annotated[Caller, Depends(writer)]

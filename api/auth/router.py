@@ -1,4 +1,6 @@
-"""``/api/v1/api-keys``: an organisation manages its own API keys (admin scope)."""
+"""``/api/v1/api-keys``: an organisation manages its own API keys (admin scope).
+
+Self-service: auditors and regulators, read-only everywhere else, manage their own keys too."""
 
 from __future__ import annotations
 
@@ -6,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
-from api.auth.deps import CallerDep, writer
+from api.auth.deps import CallerDep, self_service
 from api.auth.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyOut
 from api.auth.service import Caller, create_api_key, list_keys, revoke_api_key
 from api.db import SessionDep
@@ -15,7 +17,7 @@ from chain.errors import Forbidden
 router = APIRouter(prefix="/api/v1/api-keys", tags=["api keys"])
 
 
-def _admin(caller: Annotated[Caller, Depends(writer)]) -> Caller:
+def _admin(caller: Annotated[Caller, Depends(self_service)]) -> Caller:
     if "admin" not in caller.scopes:
         raise Forbidden("managing API keys needs a key with the admin scope", code="scope_required")
     return caller

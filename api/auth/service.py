@@ -21,6 +21,7 @@ from api.settings import get_settings
 from chain.errors import InvalidInput, NotFound, Unauthorized
 
 SCOPES = ("read", "write", "admin")
+AUDITING_ROLES = ("auditor", "regulator")  # read-only organisations: they write nothing to the ledger
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
@@ -37,6 +38,11 @@ class Caller:
     @property
     def is_operator(self) -> bool:
         return self.role == "operator"
+
+    @property
+    def is_auditing(self) -> bool:
+        """An auditor or regulator: reads what organisations authorised it to, writes nothing."""
+        return self.role in AUDITING_ROLES
 
 
 def _digest(plaintext: str, pepper: str | None = None) -> str:

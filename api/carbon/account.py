@@ -121,7 +121,7 @@ class TxOnly(BaseModel):
     token_id: str | None = None
 
 
-def _out(row: StatementRow) -> StatementOut:
+def statement_out(row: StatementRow) -> StatementOut:
     return StatementOut(
         id=row.statement_id,
         org=row.org,
@@ -173,7 +173,7 @@ def submit(body: StatementIn, write: WriteDep) -> JSONResponse:
             freight=freight,
         )
         indexer.sync()
-        out = _out(_statement(write.session, write.caller, "0x" + statement_id.hex()))
+        out = statement_out(_statement(write.session, write.caller, "0x" + statement_id.hex()))
         return out.model_copy(update={"computation": json.loads(statement.canonical())})
 
     return write.once(body, 201, run)
@@ -185,7 +185,7 @@ def statements(caller: CallerDep, session: SessionDep) -> list[StatementOut]:
     query = select(StatementRow).order_by(col(StatementRow.submitted_block))
     if caller.role != "carbon_verifier":
         query = query.where(StatementRow.org == caller.org_id)
-    return [_out(row) for row in session.exec(query)]
+    return [statement_out(row) for row in session.exec(query)]
 
 
 @router.post("/statements/{statement_id}/verify", response_model=StatementOut)
@@ -208,7 +208,7 @@ def verify(statement_id: str, body: VerifyIn, write: WriteDep) -> JSONResponse:
         )
         indexer.sync()
         write.session.expire_all()
-        out = _out(_statement(write.session, write.caller, statement_id))
+        out = statement_out(_statement(write.session, write.caller, statement_id))
         return out.model_copy(update={"computation": json.loads(recomputed.canonical())})
 
     return write.once(body, 200, run)
@@ -256,7 +256,9 @@ def retire(token_id: str, body: RetireIn, write: WriteDep) -> JSONResponse:
 def account(caller: CallerDep, session: SessionDep, request: Request) -> AccountOut:
     """Your statements, credit holdings and retired credits."""
     chain, _ = chain_and_indexer(request)
-    mine = [_out(r) for r in session.exec(select(StatementRow).where(StatementRow.org == caller.org_id))]
+    mine = [
+        statement_out(r) for r in session.exec(select(StatementRow).where(StatementRow.org == caller.org_id))
+    ]
     issued = session.exec(select(ChainEventRow).where(ChainEventRow.name == "CreditsIssued"))
     tokens = sorted({int(json.loads(e.args)["tokenId"]) for e in issued})
     holder = ParticipantsService(session).primary_account(caller.org_id)

@@ -60,7 +60,7 @@ class BatchOut(BaseModel):
     tx_hash: str | None
 
 
-def _reading_out(row: ReadingRow, anchored: set[str]) -> ReadingOut:
+def reading_out(row: ReadingRow, anchored: set[str]) -> ReadingOut:
     assert row.id is not None
     return ReadingOut(
         id=row.id,
@@ -82,7 +82,7 @@ def _milli(value: int) -> str:
     return f"{sign}{value // 1000}.{value % 1000:03d}"
 
 
-def _anchored_roots(session: SessionDep, rows: list[ReadingRow]) -> set[str]:
+def anchored_roots(session: SessionDep, rows: list[ReadingRow]) -> set[str]:
     """Which of these readings' batches are anchored."""
     roots = {r.batch_root for r in rows if r.batch_root}
     query = select(ReadingBatchRow.root).where(
@@ -122,8 +122,8 @@ def readings(
     if device:
         query = query.where(ReadingRow.device_id == device.lower())
     rows = list(session.exec(query.order_by(col(ReadingRow.id).desc()).limit(limit)))
-    anchored = _anchored_roots(session, rows)
-    return [_reading_out(r, anchored) for r in rows]
+    anchored = anchored_roots(session, rows)
+    return [reading_out(r, anchored) for r in rows]
 
 
 @router.get("/readings/{reading_id}/proof", response_model=ProofOut)
@@ -139,7 +139,7 @@ def proof(reading_id: int, caller: CallerDep, session: SessionDep) -> ProofOut:
     batch = session.get(ReadingBatchRow, row.batch_root)
     leaf = ["0x" + v.hex() if isinstance(v, bytes) else v for v in leaf_value(row)]
     return ProofOut(
-        reading=_reading_out(row, _anchored_roots(session, [row])),
+        reading=reading_out(row, anchored_roots(session, [row])),
         root=row.batch_root,
         proof=json.loads(row.proof or "[]"),
         leaf_encoding=list(READING_LEAF_TYPES),

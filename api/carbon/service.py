@@ -73,16 +73,20 @@ def anchored_inputs(session: Session, org: str, period: tuple[int, int]) -> list
 
 def bound_inputs(session: Session, bindings: list[str], period: tuple[int, int]) -> list[ReadingInput]:
     """Every anchored reading in ``period`` bound to one of ``bindings``, whoever's device took it."""
+    return _inputs(bound_readings(session, bindings, period))
+
+
+def bound_readings(
+    session: Session, bindings: list[str], period: tuple[int, int] | None = None
+) -> list[ReadingRow]:
+    """The anchored readings bound to one of ``bindings`` (in ``period`` if given), in arrival order."""
     anchored = select(ReadingBatchRow.root).where(ReadingBatchRow.status == "anchored")
-    rows = session.exec(
-        select(ReadingRow).where(
-            col(ReadingRow.binding).in_(bindings),
-            col(ReadingRow.batch_root).in_(anchored),
-            col(ReadingRow.timestamp) >= period[0],
-            col(ReadingRow.timestamp) <= period[1],
-        )
+    query = select(ReadingRow).where(
+        col(ReadingRow.binding).in_(bindings), col(ReadingRow.batch_root).in_(anchored)
     )
-    return _inputs(rows)
+    if period is not None:
+        query = query.where(col(ReadingRow.timestamp) >= period[0], col(ReadingRow.timestamp) <= period[1])
+    return list(session.exec(query.order_by(col(ReadingRow.id))))
 
 
 # --- scope 3 subjects: shipments and orders -----------------------------------------------------
@@ -175,6 +179,11 @@ def order_subject(session: Session, org: str, order_id: str) -> FreightSubject:
     row = next((r for r in _party_orders(session, org) if r.order_id == order_id.lower()), None)
     if row is None:
         raise NotFound(f"no purchase order {order_id} of yours", code="order_not_found")
+    return freight_of_order(session, row)
+
+
+def freight_of_order(session: Session, row: OrderRow) -> FreightSubject:
+    """The order as a scope 3 subject, with its shipments (their bindings name the devices on them)."""
     return FreightSubject(
         f"order:{row.order_id}", tuple(_freight(d) for d in _shipments_of_order(session, row))
     )

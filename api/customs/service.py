@@ -67,7 +67,9 @@ def visible(session: Session, chain: Chain, caller: Caller, declaration_id: str)
 
 
 def _may_read(session: Session, caller: Caller, row: CustomsDeclarationRow) -> bool:
-    return caller.role == "customs_oracle" or may_open(session, caller, declaration_parties(row))
+    return caller.role == "customs_oracle" or may_open(
+        session, caller, declaration_parties(row), row.declaration_id
+    )
 
 
 def for_caller(session: Session, caller: Caller) -> list[str]:
@@ -89,8 +91,28 @@ def for_caller(session: Session, caller: Caller) -> list[str]:
 def evidence_for_order(
     session: Session, chain: Chain, *, buyer: str, supplier: str, po_number: str, waybills: Iterable[str]
 ) -> tuple[list[CustomsDeclaration], dict[str, CustomsStatus]]:
-    """The declarations that cite the order or one of its waybills and name one of its parties,
-    with the statuses the chain finalised for them (inputs of cross-border matching)."""
+    """The declarations of the order (``declarations_of_order``) with the statuses the chain finalised
+    for them (inputs of cross-border matching)."""
+    declarations: list[CustomsDeclaration] = []
+    statuses: dict[str, CustomsStatus] = {}
+    ids = declarations_of_order(
+        session, buyer=buyer, supplier=supplier, po_number=po_number, waybills=waybills
+    )
+    for declaration_id in ids:
+        current = view(session, chain, declaration_id)
+        declaration = from_canonical(CustomsDeclaration, current.row.canonical)
+        declarations.append(declaration)
+        statuses[declaration.declaration_number] = CustomsStatus(
+            status=current.status,  # type: ignore[arg-type]
+            conflicted=current.conflicted,
+        )
+    return declarations, statuses
+
+
+def declarations_of_order(
+    session: Session, *, buyer: str, supplier: str, po_number: str, waybills: Iterable[str]
+) -> list[str]:
+    """Ids of the declarations that cite the order or one of its waybills and name one of its parties."""
     query = select(CustomsDeclarationRow).where(
         or_(
             CustomsDeclarationRow.po_number == po_number,
@@ -101,15 +123,4 @@ def evidence_for_order(
             col(CustomsDeclarationRow.importer).in_([buyer, supplier]),
         ),
     )
-    ids = sorted({row.declaration_id for row in session.exec(query)})
-    declarations: list[CustomsDeclaration] = []
-    statuses: dict[str, CustomsStatus] = {}
-    for declaration_id in ids:
-        current = view(session, chain, declaration_id)
-        declaration = from_canonical(CustomsDeclaration, current.row.canonical)
-        declarations.append(declaration)
-        statuses[declaration.declaration_number] = CustomsStatus(
-            status=current.status,  # type: ignore[arg-type]
-            conflicted=current.conflicted,
-        )
-    return declarations, statuses
+    return sorted({row.declaration_id for row in session.exec(query)})

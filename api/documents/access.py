@@ -2,8 +2,9 @@
 
 A document's parties are its issuer and the buyer and supplier of the order it belongs to (a
 customs declaration's: its exporter and importer). An auditor or regulator organisation reads
-what an organisation granted it (``auditor_grants``); everyone else learns nothing, not even
-that the document exists.
+what an organisation granted it (``auditor_grants``) or, for a regulator, what the operator recorded
+a mandate for (``api/audit/grants.py``), and each such read is noted in the access log; everyone
+else learns nothing, not even that the document exists.
 """
 
 from __future__ import annotations
@@ -13,14 +14,14 @@ from datetime import UTC, datetime
 
 from sqlmodel import Session, select
 
-from api.auth.service import Caller
+from api.audit import log
+from api.audit.grants import subjects_of
+from api.auth.service import AUDITING_ROLES, Caller
 from api.customs.models import CustomsDeclarationRow
 from api.documents.models import StoredDocument
 from api.documents.service import purchase_order_document
 from api.participants.models import AuditorGrant, Organisation
-from chain.errors import Forbidden, InvalidInput, NotFound
-
-AUDITING_ROLES = ("auditor", "regulator")
+from chain.errors import InvalidInput, NotFound
 
 
 def document_parties(session: Session, row: StoredDocument) -> set[str]:
@@ -35,21 +36,20 @@ def declaration_parties(row: CustomsDeclarationRow) -> set[str]:
     return {row.exporter, row.importer}
 
 
-def auditors_of(session: Session, subjects: set[str]) -> set[str]:
-    grants = session.exec(select(AuditorGrant).where(AuditorGrant.subject.in_(subjects)))  # type: ignore[attr-defined]
-    return {g.auditor for g in grants}
-
-
-def may_open(session: Session, caller: Caller, parties: set[str]) -> bool:
-    """A party, or an auditor/regulator that one of the parties authorised."""
+def may_open(session: Session, caller: Caller, parties: set[str], object_id: str) -> bool:
+    """A party, or an auditor/regulator that one of the parties authorised (the read is noted)."""
     if caller.org_id in parties:
         return True
-    return caller.role in AUDITING_ROLES and caller.org_id in auditors_of(session, parties)
+    if not caller.is_auditing:
+        return False
+    authorising = parties & subjects_of(session, caller.org_id)
+    log.note(authorising, object_id)
+    return bool(authorising)
 
 
 def visible_document(session: Session, caller: Caller, doc_id: str) -> StoredDocument:
     row = session.get(StoredDocument, doc_id.lower())
-    if row is None or not may_open(session, caller, document_parties(session, row)):
+    if row is None or not may_open(session, caller, document_parties(session, row), row.doc_id):
         raise NotFound(f"no document {doc_id} of yours", code="document_not_found")
     return row
 
@@ -61,8 +61,6 @@ def grant(session: Session, caller: Caller, auditor: str) -> AuditorGrant:
         raise InvalidInput(
             f"{auditor} is not an auditor or regulator of the consortium", code="not_an_auditor"
         )
-    if caller.role in AUDITING_ROLES:
-        raise Forbidden("auditors cannot authorise other auditors", code="role_required")
     existing = session.get(AuditorGrant, (caller.org_id, org.org_id))
     if existing is not None:
         return existing
@@ -82,5 +80,5 @@ def revoke(session: Session, caller: Caller, auditor: str) -> None:
 
 
 def grants_of(session: Session, caller: Caller) -> list[AuditorGrant]:
-    column = AuditorGrant.auditor if caller.role in AUDITING_ROLES else AuditorGrant.subject
+    column = AuditorGrant.auditor if caller.is_auditing else AuditorGrant.subject
     return list(session.exec(select(AuditorGrant).where(column == caller.org_id)))

@@ -1,0 +1,1 @@
+"""Auditors and regulators: read-only access to the organisations that authorised them."""

@@ -1,0 +1,87 @@
+"""The access log: every read an auditor or regulator makes, and whose records it read.
+
+``record_reads`` (an HTTP middleware) writes one row per read of an auditing caller once it is
+answered. The code that lets an auditing caller read another organisation's records calls ``note``
+with the organisations that authorised the read and the object read; the notes of a request live in a
+context variable the middleware sets, so services note reads without being handed the request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable
+from contextvars import ContextVar
+from datetime import UTC, datetime
+
+from fastapi import Request, Response
+from fastapi.concurrency import run_in_threadpool
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+
+from api.audit.models import AuditAccess
+from api.auth.service import Caller
+from api.db import Page
+
+READS = ("GET", "HEAD")
+Read = tuple[str | None, str | None]  # (subject organisation, object id)
+
+_reads: ContextVar[list[Read] | None] = ContextVar("audit_reads", default=None)
+
+
+def note(subjects: Iterable[str], object_id: str | None = None) -> None:
+    """The request being answered reads ``object_id`` (None: a list) of each of ``subjects``."""
+    reads = _reads.get()
+    if reads is not None:
+        reads.extend((subject, object_id) for subject in sorted(set(subjects)))
+
+
+async def record_reads(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    reads: list[Read] = []
+    token = _reads.set(reads)
+    status = 500
+    try:
+        response = await call_next(request)
+        status = response.status_code
+        return response
+    finally:
+        _reads.reset(token)
+        caller = getattr(request.state, "caller", None)
+        if isinstance(caller, Caller) and caller.is_auditing and request.method in READS:
+            await run_in_threadpool(_store, request.app.state.engine, caller, request, status, reads)
+
+
+def _store(engine: Engine, caller: Caller, request: Request, status: int, reads: list[Read]) -> None:
+    now = datetime.now(UTC)
+    with Session(engine) as session:
+        for subject, object_id in dict.fromkeys(reads) or [(None, None)]:
+            session.add(
+                AuditAccess(
+                    at=now,
+                    auditor=caller.org_id,
+                    api_key_id=caller.key_id,
+                    method=request.method,
+                    path=request.url.path[:512],
+                    query=request.url.query[:1024] or None,
+                    status=status,
+                    subject=subject,
+                    object_id=object_id,
+                )
+            )
+        session.commit()
+
+
+def entries_for(
+    session: Session, caller: Caller, page: Page, since: datetime | None, until: datetime | None
+) -> list[AuditAccess]:
+    """Newest first. The operator sees every entry; an auditor or regulator its own reads; any other
+    organisation the reads of its records."""
+    query = select(AuditAccess)
+    if caller.is_auditing:
+        query = query.where(AuditAccess.auditor == caller.org_id)
+    elif not caller.is_operator:
+        query = query.where(AuditAccess.subject == caller.org_id)
+    if since is not None:
+        query = query.where(col(AuditAccess.at) >= since)
+    if until is not None:
+        query = query.where(col(AuditAccess.at) < until)
+    query = query.order_by(col(AuditAccess.id).desc()).offset(page.offset).limit(page.limit)
+    return list(session.exec(query))
