@@ -723,3 +723,19 @@ def test_export_refuses_a_folder_that_is_not_empty(story: Story) -> None:
 
     assert code == 1 and "(pack_exists)" in out
     assert sorted(p.name for p in story.pack.iterdir()) == before
+
+
+def test_verify_with_a_pack_recomputes_the_match_and_the_examination(story: Story) -> None:
+    receivable = story.run("verify", story.receivable, "--pack", str(story.pack), "--json")
+    credit = story.run("verify", story.credit, "--pack", str(story.pack), "--json")
+
+    assert receivable[0] == 0, receivable[1]
+    assert credit[0] == 0, credit[1]
+    receivable_checks = {c["what"]: c["ok"] for c in json.loads(receivable[1])[0]["checks"]}
+    credit_report = json.loads(credit[1])[0]
+    assert receivable_checks["match recomputed"] is True
+    assert {c["what"]: c["ok"] for c in credit_report["checks"]}["examination recomputed"] is True
+    assert any(
+        str(v).startswith("honoured, 40000 USD, examination report 0x")
+        for v in credit_report["facts"].values()
+    )

@@ -78,10 +78,10 @@ def check_pack(folder: Path, rpc_url: str, progress: Progress = lambda _: None) 
     reports += [_guarded("document", d, partial(_document, audit, pack, d, contents)) for d in documents]
     receivables = pack.records("receivables")
     progress(f"checking {len(receivables)} receivables and recomputing their matches")
-    reports += [_guarded("receivable", r, partial(_receivable, audit, r, contents)) for r in receivables]
+    reports += [_guarded("receivable", r, partial(check_receivable, audit, r, contents)) for r in receivables]
     credits = pack.records("credits")
     progress(f"checking {len(credits)} letters of credit and re-examining their presentations")
-    reports += [_guarded("letter of credit", c, partial(_credit, audit, c)) for c in credits]
+    reports += [_guarded("letter of credit", c, partial(check_credit, audit, c)) for c in credits]
     readings = {r["id"]: r for r in pack.records("readings")}
     progress(f"checking {len(readings)} readings against their anchored batches")
     reading_reports = {
@@ -222,10 +222,15 @@ def _fields(report: Report, pairs: dict[str, tuple[Any, Any]]) -> None:
     )
 
 
+def document_contents(pack: Pack) -> dict[str, bytes]:
+    """The pack's documents' bytes by id, as the records name their files (unchecked)."""
+    return {d["id"]: pack.read_bytes(d["file"]) for d in pack.records("documents")}
+
+
 # --- receivables ----------------------------------------------------------------------------------
 
 
-def _receivable(audit: AuditChain, record: dict[str, Any], contents: dict[str, bytes]) -> Report:
+def check_receivable(audit: AuditChain, record: dict[str, Any], contents: dict[str, bytes]) -> Report:
     rid = int(record["id"], 16)
     report = verify_receivable(audit, rid)
     if not report.checks or not report.checks[0].ok:
@@ -318,7 +323,7 @@ def _recompute_match(report: Report, record: dict[str, Any], contents: dict[str,
 # --- letters of credit ----------------------------------------------------------------------------
 
 
-def _credit(audit: AuditChain, record: dict[str, Any]) -> Report:
+def check_credit(audit: AuditChain, record: dict[str, Any]) -> Report:
     credit = from_hex32(record["id"])
     report = verify_credit(audit, credit)
     if not report.checks or not report.checks[0].ok:

@@ -21,7 +21,7 @@ from chain.client import connect_web3
 from chain.errors import ConfigurationError, InvalidInput, NotFound, TradeLedgerError
 from chain.ids import from_hex32
 from chain.manifest import Manifest, load_manifest
-from tradeledger.audit.check import check_pack
+from tradeledger.audit.check import check_credit, check_pack, check_receivable, document_contents
 from tradeledger.audit.pack import DEPLOYMENT, Pack
 from tradeledger.audit.report import Report, render
 from tradeledger.audit.verify import verify_credit, verify_document, verify_reading, verify_receivable
@@ -128,6 +128,10 @@ def verify_target(
         return verify_reading(
             audit, record["leaf"], record["proof"], record["root"], signature=record.get("signature")
         )
+    if pack is not None and HEX32.match(target):
+        recomputed = _pack_record_check(pack, audit, target)
+        if recomputed is not None:
+            return recomputed
     path = Path(target)
     if path.is_file():
         return _verify_file(audit, path, salt=salt, key=key, doc_id=doc_id, sealed=sealed)
@@ -152,6 +156,18 @@ def verify_target(
             code="document_needs_file",
         )
     raise NotFound(f"{target} is no receivable, letter of credit or document on this chain", code="not_found")
+
+
+def _pack_record_check(pack: Pack, audit: AuditChain, target: str) -> Report | None:
+    """A receivable or credit the pack holds: verified with its documents, so the match or the
+    examination is recomputed too."""
+    for record in pack.records("receivables"):
+        if record["id"] == target.lower():
+            return check_receivable(audit, record, document_contents(pack))
+    for record in pack.records("credits"):
+        if record["id"] == target.lower():
+            return check_credit(audit, record)
+    return None
 
 
 def _verify_file(

@@ -447,6 +447,10 @@ def verify_credit(audit: AuditChain, credit: bytes) -> Report:
             f"presentation {presented.args['presentation'][:12]}… ({p.status.name.lower()}): the documents' "
             "hash and the examination report's hash match their events",
         )
+        report.facts[f"presentation {presented.args['presentation'][:12]}…"] = (
+            f"{p.status.name.lower()}, {p.amount} {view.currency}"
+            + (f", examination report {to_hex32(p.examination)}" if any(p.examination) else ", not examined")
+        )
         if p.status in (PresentationStatus.HONOURED, PresentationStatus.ACCEPTED):
             honoured += p.amount
     report.check(
