@@ -13,6 +13,7 @@ from rich.table import Table
 from chain.config import network_settings
 from chain.errors import TradeLedgerError
 from tradeledger.audit.cli import audit_app, verify
+from tradeledger.compliance_cli import compliance_app
 from tradeledger.lc_cli import lc_app
 
 app = typer.Typer(
@@ -38,6 +39,7 @@ app.add_typer(governance_app, name="governance")
 app.add_typer(devices_app, name="devices")
 app.add_typer(carbon_app, name="carbon")
 app.add_typer(lc_app, name="lc")
+app.add_typer(compliance_app, name="compliance")
 app.add_typer(audit_app, name="audit")
 app.command("verify")(verify)
 console = Console()

@@ -112,12 +112,12 @@ class _Fold:
         self.records.hops.append(hop)
         parent.status = "split"
         for child, amount in zip(children, e.args["amounts"], strict=True):
+            self.records.parents[child] = parent.receivable_id
             self.records.receivables[child] = replace(
                 parent,
                 receivable_id=child,
                 face_value=int(amount),
                 issued=self.ref(e),
-                parent=parent.receivable_id,
                 repaid=0,
                 status="confirmed",
                 marked_overdue=None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from decimal import Decimal
 from html import escape
 from typing import Any
 
@@ -44,7 +45,7 @@ def _org(org: str | None, names: Names) -> str:
 def _money(amount: int | None, currency: str | None) -> str:
     if amount is None or currency is None:
         return "—"
-    return f"{escape(currency)} {from_minor(amount, currency)}"
+    return f"{escape(currency)} {Decimal(from_minor(amount, currency)):,}"  # grouped: USD 1,250.00
 
 
 def _amount(f: Finding, _: Names) -> str:

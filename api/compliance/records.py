@@ -102,7 +102,6 @@ class ReceivableRecord:
     face_value: int
     due_date: datetime
     issued: Ref  # ReceivableIssued, or the ReceivableSplit that made this part
-    parent: str | None = None
     repaid: int = 0
     status: Literal["issued", "confirmed", "split", "repaid", "overdue"] = "issued"
     marked_overdue: Ref | None = None
@@ -190,6 +189,7 @@ class Records:
     financings: dict[str, FinancingRecord] = field(default_factory=dict)
     orders: list[OrderRecord] = field(default_factory=list)
     hops: list[Hop] = field(default_factory=list)
+    parents: dict[str, str] = field(default_factory=dict)  # split part -> the receivable split
     threshold_changes: list[ThresholdChange] = field(default_factory=list)
     initial_threshold: int = 0  # the review threshold before the first change
 

@@ -230,11 +230,11 @@ def reviews(
 # --- receivables ------------------------------------------------------------------------------
 
 
-def _lineage(receivables: Mapping[str, ReceivableRecord], rid: str) -> list[str]:
+def _lineage(parents: Mapping[str, str], rid: str) -> list[str]:
     """``rid`` and its ancestors, the original receivable last."""
     line = [rid]
-    while (r := receivables.get(line[-1])) is not None and r.parent is not None and r.parent not in line:
-        line.append(r.parent)
+    while (parent := parents.get(line[-1])) is not None and parent not in line:
+        line.append(parent)
     return line
 
 
@@ -250,14 +250,15 @@ def _densest(hops: Sequence[Hop], window: timedelta) -> Sequence[Hop]:
 
 
 def rapid_split_transfers(
-    receivables: Mapping[str, ReceivableRecord], hops: Iterable[Hop], period: Period, params: Parameters
+    parents: Mapping[str, str], hops: Iterable[Hop], period: Period, params: Parameters
 ) -> list[Finding]:
+    """``parents``: split part -> the receivable it was split from."""
     by_receivable: dict[str, list[Hop]] = defaultdict(list)
     for hop in sorted((h for h in hops if h.ref in period), key=lambda h: h.ref.order):
         by_receivable[hop.receivable_id].append(hop)
     best: dict[str, Sequence[Hop]] = {}  # original receivable -> its densest run of hops
-    for rid in sorted({*receivables, *by_receivable}):
-        line = _lineage(receivables, rid)
+    for rid in sorted({*parents, *by_receivable}):
+        line = _lineage(parents, rid)
         path = sorted((h for r in line for h in by_receivable.get(r, ())), key=lambda h: h.ref.order)
         if len(path) < params.rapid_min_hops:
             continue
@@ -433,6 +434,7 @@ def in_scope(records: Records, organisations: frozenset[str]) -> Records:
         financings={k: f for k, f in records.financings.items() if seen(f.holder, f.financier)},
         orders=[o for o in records.orders if seen(o.buyer, o.supplier)],
         hops=[h for h in records.hops if seen(h.from_org, h.to_org)],
+        parents=records.parents,  # lineage: ids only, so hops of its parts connect
         threshold_changes=records.threshold_changes,
         initial_threshold=records.initial_threshold,
     )
@@ -448,7 +450,7 @@ def evaluate(
     )
     return {
         LARGE_FINANCING: large_financings(financings, period, params),
-        RAPID_SPLIT_TRANSFER: rapid_split_transfers(records.receivables, records.hops, period, params),
+        RAPID_SPLIT_TRANSFER: rapid_split_transfers(records.parents, records.hops, period, params),
         CIRCULAR_TRADE: circular_trades(records.orders, records.hops, period, params),
         ABOVE_REVIEW_THRESHOLD: above,
         UNREVIEWED_FINANCING: unreviewed,
