@@ -139,6 +139,15 @@ class AuditChain:
             chain.append(later)
         return chain
 
+    def order_exists(self, order: bytes) -> bool:
+        try:
+            self.chain.orders().order(order)
+        except ChainRevert as exc:
+            if exc.error == "PurchaseOrderUnknown":
+                return False
+            raise
+        return True
+
     # --- organisations ------------------------------------------------------------------------
 
     def organisation_name(self, org: bytes) -> str:

@@ -319,7 +319,7 @@ class ReceivablesService(ChainService):
             )
             if d.doc_type != "match_result"
         ]
-        document = result.as_document(receivable_hex(rid))
+        document = result.as_document(receivable_hex(rid), self.tolerance(order.buyer))
         operator = self.session.exec(select(Organisation).where(Organisation.role == "operator")).one()
         match_number = f"match-{receivable_hex(rid)[2:18]}-{invoice_doc.doc_id[2:10]}"
         earlier = self.session.exec(

@@ -31,7 +31,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from eth_utils import keccak
 from pydantic import BaseModel, ConfigDict
@@ -78,6 +78,17 @@ class Tolerance:
     qty_pct: Decimal = Decimal(0)
     amount_abs: int = 0
 
+    def as_json(self) -> dict[str, str]:
+        return {
+            "price_pct": str(self.price_pct),
+            "qty_pct": str(self.qty_pct),
+            "amount_abs": str(self.amount_abs),
+        }
+
+    @classmethod
+    def from_json(cls, value: dict[str, str]) -> Tolerance:
+        return cls(Decimal(value["price_pct"]), Decimal(value["qty_pct"]), int(value["amount_abs"]))
+
 
 @dataclass(frozen=True, order=True)
 class Discrepancy:
@@ -108,10 +119,12 @@ class MatchResult:
     def result_hash(self) -> bytes:
         return keccak(self.to_json())
 
-    def as_document(self, subject: str) -> MatchResultDocument:
-        """The result as an anchorable document about ``subject`` (a receivable id)."""
+    def as_document(self, subject: str, tolerance: Tolerance | None = None) -> MatchResultDocument:
+        """The result as an anchorable document about ``subject`` (a receivable id), citing the
+        ``tolerance`` it was computed under so that anyone holding the inputs can recompute it."""
         return MatchResultDocument(
             subject=subject,
+            tolerance=tolerance.as_json() if tolerance is not None else None,
             status=self.status,
             rules_version=self.rules_version,
             inputs=list(self.inputs),
@@ -128,8 +141,11 @@ class MatchResultDocument(BaseModel):
     """A match result as it is anchored on chain (type MatchResult) and shown to the parties."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
+    # left out of the canonical bytes when unset: results anchored before it keep their bytes
+    CANONICAL_OPTIONAL: ClassVar[tuple[str, ...]] = ("tolerance",)
 
     subject: str
+    tolerance: dict[str, str] | None = None  # the buyer's tolerances (Tolerance.as_json)
     status: Status
     rules_version: str
     inputs: list[str]

@@ -739,3 +739,60 @@ def test_verify_with_a_pack_recomputes_the_match_and_the_examination(story: Stor
         str(v).startswith("honoured, 40000 USD, examination report 0x")
         for v in credit_report["facts"].values()
     )
+
+
+def _changed(value: Any) -> Any:
+    """Another value of the same shape: a number +1, a flag flipped, a hex digit or a letter changed."""
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, int):
+        return value + 1
+    if value is None:
+        return "0x" + "00" * 32
+    text = str(value)
+    last = text[-1]
+    return text[:-1] + ("0" if last != "0" else "1") if last.isdigit() or last in "abcdef" else text + "x"
+
+
+def _leaves(record: dict[str, Any]) -> list[tuple[str, ...]]:
+    """Paths to the record's scalar fields, and to those of the first item of its lists of records."""
+    paths: list[tuple[str, ...]] = []
+    for key, value in record.items():
+        if isinstance(value, list) and value and isinstance(value[0], dict):
+            paths += [(key, "0", k) for k, v in value[0].items() if not isinstance(v, dict | list)]
+        elif isinstance(value, list) and value:
+            paths.append((key, "0"))
+        elif not isinstance(value, dict | list):
+            paths.append((key,))
+    return paths
+
+
+def _set(record: Any, path: tuple[str, ...]) -> None:
+    *parents, last = path
+    for step in parents:
+        record = record[int(step)] if isinstance(record, list) else record[step]
+    key: Any = int(last) if isinstance(record, list) else last
+    record[key] = _changed(record[key])
+
+
+def test_changing_any_recorded_field_fails_the_check(story: Story, tmp_path: Path) -> None:
+    """Every scalar field of the first record of each kind (and of its first presentation, amendment
+    or line of a list), changed and the manifest rehashed: the check must fail every time."""
+    pack = Pack.open(story.pack)
+    cases = [
+        (kind, path)
+        for kind in ("documents", "receivables", "credits", "readings", "statements")
+        for path in _leaves(pack.records(kind)[0])
+    ]
+    unnoticed = []
+    for n, (kind, path) in enumerate(cases):
+        copy = tmp_path / f"pack-{n}"
+        shutil.copytree(story.pack, copy)
+        _edit_json(copy, f"records/{kind}.json", lambda records, path=path: _set(records[0], path))
+        _reseal(copy)
+        if all(r.ok for r in check_pack(copy, story.harness.node.url)):
+            unnoticed.append(f"{kind}: {'.'.join(path)}")
+        shutil.rmtree(copy)
+
+    assert len(cases) > 50
+    assert unnoticed == []

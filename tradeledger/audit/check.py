@@ -14,11 +14,13 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import UTC, datetime
 from decimal import Decimal
 from functools import partial
 from pathlib import Path
 from typing import Any
 
+from eth_abi import encode
 from eth_utils import keccak
 from hexbytes import HexBytes
 
@@ -37,13 +39,15 @@ from api.trade.documents import GoodsReceipt, Invoice, PurchaseOrder, Shipment, 
 from api.trade.matching import RULES_VERSION as MATCH_RULES
 from api.trade.matching import Tolerance, match
 from chain.audit import AuditChain
-from chain.errors import TradeLedgerError
-from chain.ids import from_hex32, to_hex32
+from chain.carbon_contracts import READING_LEAF_TYPES
+from chain.credit_contracts import PresentationView
+from chain.errors import ChainRevert, TradeLedgerError
+from chain.ids import from_hex32, number_hash, to_hex32
 from chain.manifest import Manifest
-from chain.trade_contracts import DocumentType
 from tradeledger.audit.pack import DEPLOYMENT, MANIFEST, Pack, manifest_hash, sha256_file
 from tradeledger.audit.report import Report
 from tradeledger.audit.verify import (
+    creation_event,
     last_holder,
     verify_credit,
     verify_document,
@@ -52,6 +56,16 @@ from tradeledger.audit.verify import (
 )
 
 Progress = Callable[[str], None]
+# a document's canonical "type" (its model) and the name its record gives the type
+RECORD_TYPES = {
+    "PurchaseOrder": "purchase_order",
+    "GoodsReceipt": "goods_receipt",
+    "Shipment": "shipment",
+    "Invoice": "invoice",
+    "MatchResultDocument": "match_result",
+    "PaymentAdvice": "payment",
+    "CustomsDeclaration": "customs_declaration",
+}
 
 
 def check_pack(folder: Path, rpc_url: str, progress: Progress = lambda _: None) -> list[Report]:
@@ -101,7 +115,7 @@ def _guarded(kind: str, record: dict[str, Any], check: Callable[[], Report]) -> 
     """A record the pack damaged (a file missing, a field absent or malformed) is a failed report."""
     try:
         return check()
-    except (OSError, KeyError, ValueError, TypeError, IndexError) as exc:
+    except (OSError, KeyError, ValueError, TypeError, IndexError, AttributeError, ChainRevert) as exc:
         report = Report(kind, str(record.get("id", "?")) if isinstance(record, dict) else "?")
         report.check(
             "record readable", False, f"the pack's record cannot be read: {type(exc).__name__}: {exc}"
@@ -195,18 +209,27 @@ def _document(audit: AuditChain, pack: Pack, record: dict[str, Any], contents: d
     anchored = audit.anchored_event(doc_id)
     if view is None or anchored is None:
         return report
-    on_chain_type = view.doc_type.name.lower()
+    content = json.loads(contents[record["id"]])
+    first = audit.versions(doc_id)[0]
+    numbered = audit.chain.documents().call(
+        "documentId", first.issuer, int(first.doc_type), number_hash(record["number"])
+    )
+    order = bytes(
+        audit.chain.orders().call("orderId", from_hex32(record["buyer"]), number_hash(record["po_number"]))
+    )
     _fields(
         report,
         {
-            "type": (
-                record["type"],
-                on_chain_type if view.doc_type != DocumentType.OTHER else record["type"],
-            ),
+            "type": (record["type"], RECORD_TYPES.get(content.get("type"), view.doc_type.name.lower())),
             "issuer": (record["issuer"], to_hex32(view.issuer)),
             "commitment": (record["commitment"], to_hex32(view.commitment)),
             "anchored_block": (record["anchored_block"], anchored.block_number),
             "anchored_tx": (record["anchored_tx"], anchored.tx_hash),
+            "number": (to_hex32(bytes(numbered)), to_hex32(first.id)),
+            "po_number and buyer": (
+                to_hex32(order),
+                to_hex32(order) if audit.order_exists(order) else "no such order",
+            ),
         },
     )
     return report
@@ -252,6 +275,17 @@ def check_receivable(audit: AuditChain, record: dict[str, Any], contents: dict[s
                 to_hex32(view.match_result) if any(view.match_result) else None,
             ),
             "invoice": (record["invoice"], to_hex32(view.invoice)),
+            "order": (record["order"], to_hex32(view.order)),
+            "due_date": (record["due_date"], datetime.fromtimestamp(view.due_date, UTC).isoformat()),
+            "waived": (record["waived"], view.waived),
+            "parent": (
+                record["parent"],
+                "0x" + view.parent.to_bytes(32, "big").hex() if view.parent else None,
+            ),
+            "issued_block and issued_tx": (
+                (record["issued_block"], record["issued_tx"]),
+                (created.block_number, created.tx_hash) if (created := creation_event(audit, rid)) else None,
+            ),
         },
     )
     if record.get("match_result"):
@@ -280,6 +314,13 @@ def _recompute_match(report: Report, record: dict[str, Any], contents: dict[str,
             f"{inputs.count(None)} of the match's input documents are not in the pack",
         )
         return
+    if result.get("tolerance") is not None:
+        tolerance = Tolerance.from_json(result["tolerance"])
+    else:
+        tolerance = Tolerance()
+        report.facts["tolerance"] = (
+            "the result does not cite its tolerances (anchored before results did); none assumed"
+        )
     kinds: dict[str, list[bytes]] = {}
     for raw in inputs:
         assert raw is not None
@@ -296,11 +337,7 @@ def _recompute_match(report: Report, record: dict[str, Any], contents: dict[str,
             prior_invoices=[
                 from_canonical(Invoice, i) for i in kinds.get("Invoice", []) if i != invoice_bytes
             ],
-            tolerance=Tolerance(
-                Decimal(record["tolerance"]["price_pct"]),
-                Decimal(record["tolerance"]["qty_pct"]),
-                int(record["tolerance"]["amount_abs"]),
-            ),
+            tolerance=tolerance,
         )
     except (KeyError, ValueError, IndexError) as exc:
         report.check("match recomputed", False, f"the input documents cannot be read as a match: {exc}")
@@ -323,6 +360,10 @@ def _recompute_match(report: Report, record: dict[str, Any], contents: dict[str,
 # --- letters of credit ----------------------------------------------------------------------------
 
 
+def _examined(presentation: PresentationView) -> str | None:
+    return to_hex32(presentation.examination) if any(presentation.examination) else None
+
+
 def check_credit(audit: AuditChain, record: dict[str, Any]) -> Report:
     credit = from_hex32(record["id"])
     report = verify_credit(audit, credit)
@@ -342,6 +383,42 @@ def check_credit(audit: AuditChain, record: dict[str, Any]) -> Report:
         "the contract holds"
         if operative == view.terms
         else "the pack's terms do not give the terms on chain (amount, tolerance, dates, flags or termsHash)",
+    )
+    applied = next(
+        e for e in audit.events("LettersOfCredit", ["CreditApplied"]) if e.args["id"] == record["id"]
+    )
+    proposed = {
+        e.args["number"]: e.args["termsHash"]
+        for e in audit.events("LettersOfCredit", ["AmendmentProposed"])
+        if e.args["id"] == record["id"]
+    }
+    derived = keccak(encode(["bytes32", "bytes32"], [view.applicant, number_hash(record["number"])]))
+    presentations = {p["id"]: lcs.presentation(from_hex32(p["id"])) for p in record.get("presentations", [])}
+    _fields(
+        report,
+        {
+            "number": (to_hex32(derived), record["id"]),
+            "applicant": (record["applicant"], to_hex32(view.applicant)),
+            "issuing_bank": (record["issuing_bank"], to_hex32(view.issuing_bank)),
+            "advising_bank": (record["advising_bank"], to_hex32(view.advising_bank)),
+            "beneficiary": (record["beneficiary"], to_hex32(view.beneficiary)),
+            "currency": (record["currency"], view.currency),
+            "applied_block and applied_tx": (
+                (record["applied_block"], record["applied_tx"]),
+                (applied.block_number, applied.tx_hash),
+            ),
+            "amendments": (
+                {a["number"]: (a["terms_hash"], digest(a["terms"])) for a in record.get("amendments", [])},
+                {n: (h, h) for n, h in proposed.items()},
+            ),
+            "presentations": (
+                {
+                    p["id"]: (p["amount"], p["result_hash"], (p["report"] or {}).get("result_hash"))
+                    for p in record.get("presentations", [])
+                },
+                {pid: (v.amount, _examined(v), _examined(v)) for pid, v in presentations.items()},
+            ),
+        },
     )
     candidates = [record["terms"], *(a["terms"] for a in record.get("amendments", []))]
     for p in record.get("presentations", []):
@@ -385,11 +462,16 @@ def _reading(audit: AuditChain, record: dict[str, Any]) -> Report:
     report.subject = f"{record['id']} ({report.subject})"
     device = bytes(HexBytes(record["leaf"][0]))
     try:
-        owner = to_hex32(audit.chain.devices().device(device).owner)
+        owner: str | None = to_hex32(audit.chain.devices().device(device).owner)
     except TradeLedgerError:
         owner = None
-    report.check(
-        "device owner", owner == record["owner"], f"the device belongs to {record['owner']} on chain"
+    _fields(
+        report,
+        {
+            "owner": (record["owner"], owner),
+            "leaf_encoding": (record["leaf_encoding"], list(READING_LEAF_TYPES)),
+            "signer": (record["signer"], report.facts.get("signer")),
+        },
     )
     return report
 
@@ -436,6 +518,13 @@ def _statement(
             "scope": (record["scope"], scope),
             "grams": (record["grams"], grams),
             "factor_set": (record["factor_set"], factor_set),
+            "period": (record["period"], [start, end]),
+            "subject": (record["subject"], subject),
+            "batches": (record["batches"], [to_hex32(bytes(b)) for b in raw[9]]),
+            "freight label": (
+                to_hex32(keccak(text=record["freight"]["label"])) if "freight" in record else subject,
+                subject,
+            ),
         },
     )
     registered = {e.args["hash"] for e in audit.events("CarbonLedger", ["FactorSetRegistered"])}

@@ -31,7 +31,7 @@ from api.documents.models import StoredDocument
 from api.documents.storage import document_key, read_sealed
 from api.orders.models import OrderRow
 from api.participants.models import Organisation
-from api.receivables.models import MatchingTolerance, ReceivableRow
+from api.receivables.models import ReceivableRow
 from api.trade.crossborder import RULES_VERSION as CROSSBORDER_RULES
 from api.trade.matching import RULES_VERSION as MATCH_RULES
 from chain.carbon_contracts import READING_LEAF_TYPES
@@ -47,6 +47,11 @@ RULE_VERSIONS = {
     "ucp600": UCP_ENGINE,
     "emissions": EMISSIONS_ENGINE,
 }
+
+
+def as_utc(moment: datetime) -> datetime:
+    """A database time as UTC (SQLite gives back naive datetimes for timezone-aware columns)."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def block_range(chain: Chain, start: datetime, end: datetime) -> tuple[int, int]:
@@ -231,9 +236,7 @@ def _document_record(folder: Path, doc: StoredDocument) -> dict[str, Any]:
     return record
 
 
-def _receivable_record(session: Session, row: ReceivableRow) -> dict[str, Any]:
-    order = session.get(OrderRow, row.order_id)
-    tolerance = session.get(MatchingTolerance, order.buyer) if order else None
+def _receivable_record(row: ReceivableRow) -> dict[str, Any]:
     return {
         "id": row.receivable_id,
         "creditor": row.creditor,
@@ -248,15 +251,10 @@ def _receivable_record(session: Session, row: ReceivableRow) -> dict[str, Any]:
         "match_status": row.match_status,
         "match_result": row.match_result,
         "waived": row.waived,
-        "due_date": row.due_date.isoformat(),
+        "due_date": as_utc(row.due_date).isoformat(),
         "parent": row.parent,
         "issued_block": row.issued_block,
         "issued_tx": row.issued_tx,
-        "tolerance": {
-            "price_pct": str(tolerance.price_pct) if tolerance else "0",
-            "qty_pct": str(tolerance.qty_pct) if tolerance else "0",
-            "amount_abs": tolerance.amount_abs if tolerance else 0,
-        },
     }
 
 
@@ -375,10 +373,7 @@ def export_pack(
     write_json(folder / "records" / "documents.json", documents)
     write_json(
         folder / "records" / "receivables.json",
-        [
-            _receivable_record(session, r)
-            for r in sorted(found.receivables.values(), key=lambda r: r.issued_block)
-        ],
+        [_receivable_record(r) for r in sorted(found.receivables.values(), key=lambda r: r.issued_block)],
     )
     write_json(
         folder / "records" / "credits.json",

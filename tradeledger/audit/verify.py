@@ -20,6 +20,7 @@ from chain.carbon_contracts import READING_LEAF_TYPES
 from chain.credit_contracts import CreditStatus, PresentationStatus
 from chain.docstore import cid_of, open_sealed
 from chain.errors import ChainRevert, TradeLedgerError
+from chain.events import ChainEvent
 from chain.ids import commitment, to_hex32
 from chain.trade_contracts import DocumentType, MatchStatus, ReceivableStatus
 from iot.readings import Domain, PayloadError, Reading, ReadingVerifier
@@ -231,6 +232,16 @@ def last_holder(audit: AuditChain, rid: int) -> bytes | None:
         if e.args["tokenId"] == rid and to_checksum_address(e.args["to"]) == ZERO_ADDRESS
     ]
     return audit.chain.participants().org_of(burns[-1].args["from"]) if burns else None
+
+
+def creation_event(audit: AuditChain, rid: int) -> ChainEvent | None:
+    """The event that created the receivable: its issuance, or the split of its parent."""
+    for e in audit.events("Receivables", ["ReceivableIssued", "ReceivableSplit"]):
+        if (e.name == "ReceivableIssued" and e.args["id"] == rid) or (
+            e.name == "ReceivableSplit" and rid in e.args["children"]
+        ):
+            return e
+    return None
 
 
 def verify_receivable(audit: AuditChain, rid: int) -> Report:
