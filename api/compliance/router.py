@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
+from api.audit.log import note
 from api.auth.deps import CallerDep
 from api.compliance.page import render
 from api.compliance.records import Period
@@ -34,6 +35,7 @@ def _report(
     rapid_window_hours: Annotated[int, Query(ge=1, le=24 * 366)] = 24,
 ) -> dict[str, Any]:
     scope = scope_for(session, caller)
+    note(scope or ())  # the access log: an auditor read the records of these organisations
     period = Period.parse(start, end)
     params = Parameters(
         Parameters.parse_large(large_financing or ()), rapid_min_hops, timedelta(hours=rapid_window_hours)

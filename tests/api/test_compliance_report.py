@@ -237,6 +237,8 @@ def test_the_report_names_every_finding_of_the_story_and_who_may_read_it(stack: 
         (ids["tier2"], ids["rival"]),
     ]
     assert seen["details"]["lineage"] == story["r2"]
+    log = s.get("auditor", "/audit/access-log")
+    assert (f"/api/v1{REPORT}", ids["tier2"], 200) in {(e["path"], e["subject"], e["status"]) for e in log}
 
 
 def test_the_page_shows_the_same_findings_in_tables(stack: TradeStack) -> None:
