@@ -212,6 +212,5 @@ def fold(
     state = _Fold(times, accounts, dvp)
     for event in events:
         state.apply(event)
-    changes = state.records.threshold_changes
-    state.records.initial_threshold = changes[0].previous if changes else initial_threshold
+    state.records.initial_threshold = initial_threshold
     return state.records

@@ -105,9 +105,10 @@ def load(session: Session, facts: ChainFacts, end: datetime) -> tuple[Records, I
     events = _events(session, checkpoint.block_number)
     times = facts.block_times([checkpoint.block_number, *(e.block_number for e in events)])
     accounts = {a.address: a.org_id for a in session.exec(select(OrganisationAccount))}
-    before_end = [e for e in events if times[e.block_number] < end]
-    has_changes = any(e.name == "ReviewThresholdChanged" for e in before_end)
-    records = fold(before_end, times, accounts, 0 if has_changes else facts.review_threshold())
+    # the threshold before the first change: that change's `previous`, or today's if it never changed
+    change = next((e for e in events if e.name == "ReviewThresholdChanged"), None)
+    initial = int(change.args["previous"]) if change else facts.review_threshold()
+    records = fold([e for e in events if times[e.block_number] < end], times, accounts, initial)
     for f in records.financings.values():
         if f.needs_review and f.funded is not None:
             f.reviewer_account = facts.sender(f.funded.tx)
