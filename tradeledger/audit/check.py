@@ -35,14 +35,24 @@ from api.carbon.emissions import (
 )
 from api.credit.examination import CreditTerms, Presentation, examine
 from api.credit.service import digest, on_chain_terms
-from api.trade.documents import GoodsReceipt, Invoice, PurchaseOrder, Shipment, from_canonical
+from api.trade.crossborder import COMBINED_RULES_VERSION, CustomsStatus, combine, match_cross_border
+from api.trade.documents import (
+    CustomsDeclaration,
+    GoodsReceipt,
+    Invoice,
+    PaymentAdvice,
+    PurchaseOrder,
+    Shipment,
+    from_canonical,
+)
 from api.trade.matching import RULES_VERSION as MATCH_RULES
 from api.trade.matching import Tolerance, match
 from chain.audit import AuditChain
 from chain.carbon_contracts import READING_LEAF_TYPES
 from chain.credit_contracts import PresentationView
+from chain.customs_contracts import DeclarationStatus
 from chain.errors import ChainRevert, TradeLedgerError
-from chain.ids import from_hex32, number_hash, to_hex32
+from chain.ids import commitment, from_hex32, number_hash, to_hex32
 from chain.manifest import Manifest
 from tradeledger.audit.pack import DEPLOYMENT, MANIFEST, Pack, manifest_hash, sha256_file
 from tradeledger.audit.report import Report
@@ -90,9 +100,19 @@ def check_pack(folder: Path, rpc_url: str, progress: Progress = lambda _: None) 
     documents = pack.records("documents")
     progress(f"checking {len(documents)} documents against their anchors")
     reports += [_guarded("document", d, partial(_document, audit, pack, d, contents)) for d in documents]
+    declarations: dict[str, tuple[dict[str, Any], bytes]] = {}
+    records = pack.records("declarations")
+    progress(f"checking {len(records)} customs declarations against their attestations")
+    reports += [
+        _guarded("customs declaration", d, partial(_declaration, audit, pack, d, declarations))
+        for d in records
+    ]
     receivables = pack.records("receivables")
     progress(f"checking {len(receivables)} receivables and recomputing their matches")
-    reports += [_guarded("receivable", r, partial(check_receivable, audit, r, contents)) for r in receivables]
+    reports += [
+        _guarded("receivable", r, partial(check_receivable, audit, r, contents, declarations))
+        for r in receivables
+    ]
     credits = pack.records("credits")
     progress(f"checking {len(credits)} letters of credit and re-examining their presentations")
     reports += [_guarded("letter of credit", c, partial(check_credit, audit, c)) for c in credits]
@@ -250,10 +270,57 @@ def document_contents(pack: Pack) -> dict[str, bytes]:
     return {d["id"]: pack.read_bytes(d["file"]) for d in pack.records("documents")}
 
 
+def declaration_contents(pack: Pack) -> dict[str, tuple[dict[str, Any], bytes]]:
+    """The pack's customs declarations by commitment: each record with its bytes (unchecked)."""
+    return {d["commitment"]: (d, pack.read_bytes(d["file"])) for d in pack.records("declarations")}
+
+
+# --- customs declarations -------------------------------------------------------------------------
+
+
+def _declaration(
+    audit: AuditChain,
+    pack: Pack,
+    record: dict[str, Any],
+    declarations: dict[str, tuple[dict[str, Any], bytes]],
+) -> Report:
+    """A declaration version: its bytes and salt give the commitment the customs oracles attested."""
+    content = pack.read_bytes(record["file"])
+    report = Report("customs declaration", f"{record['declaration_id']} ({record['number']})")
+    digest_ = to_hex32(commitment(content, from_hex32(record["salt"])))
+    attested = [
+        e
+        for e in audit.events("CustomsAttestations", ["CustomsAttestationRecorded"])
+        if e.args["declarationId"] == record["declaration_id"] and e.args["contentCommitment"] == digest_
+    ]
+    report.add_history(audit, attested)
+    report.check(
+        "commitment",
+        digest_ == record["commitment"],
+        "keccak256(abi.encode(salt, bytes)) is the recorded commitment"
+        if digest_ == record["commitment"]
+        else "the declaration's bytes and salt do not give the recorded commitment",
+    )
+    report.check(
+        "attested",
+        bool(attested),
+        f"{len(attested)} customs oracle attestation(s) of this content on chain",
+    )
+    _fields(report, {"number": (record["number"], json.loads(content).get("declaration_number"))})
+    if report.ok:
+        declarations[record["commitment"]] = (record, content)
+    return report
+
+
 # --- receivables ----------------------------------------------------------------------------------
 
 
-def check_receivable(audit: AuditChain, record: dict[str, Any], contents: dict[str, bytes]) -> Report:
+def check_receivable(
+    audit: AuditChain,
+    record: dict[str, Any],
+    contents: dict[str, bytes],
+    declarations: dict[str, tuple[dict[str, Any], bytes]],
+) -> Report:
     rid = int(record["id"], 16)
     report = verify_receivable(audit, rid)
     if not report.checks or not report.checks[0].ok:
@@ -289,31 +356,53 @@ def check_receivable(audit: AuditChain, record: dict[str, Any], contents: dict[s
         },
     )
     if record.get("match_result"):
-        _recompute_match(report, record, contents)
+        for result_id in match_results_of(record, contents):
+            _recompute_match(audit, report, record, result_id, contents, declarations)
     return report
 
 
-def _recompute_match(report: Report, record: dict[str, Any], contents: dict[str, bytes]) -> None:
-    result_bytes = contents.get(record["match_result"])
+def match_results_of(record: dict[str, Any], contents: dict[str, bytes]) -> list[str]:
+    """The receivable's current match result and every earlier one about it in the pack."""
+    earlier = []
+    for doc_id, raw in contents.items():
+        try:
+            content = json.loads(raw)
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            continue
+        if (
+            isinstance(content, dict)
+            and content.get("type") == "MatchResultDocument"
+            and content.get("subject") == record["id"]
+            and doc_id != record["match_result"]
+        ):
+            earlier.append(doc_id)
+    return [record["match_result"], *sorted(earlier)]
+
+
+def _recompute_match(
+    audit: AuditChain,
+    report: Report,
+    record: dict[str, Any],
+    result_id: str,
+    contents: dict[str, bytes],
+    declarations: dict[str, tuple[dict[str, Any], bytes]],
+) -> None:
+    """The attested match recomputed from the documents it cites (found by their keccak256): the
+    receivables mode, and for cross-border orders the customs mode too, under the statuses the
+    chain had finalised when the result was anchored."""
+    result_bytes = contents.get(result_id)
     if result_bytes is None:
         report.check("match recomputed", False, "the match result document is not in the pack")
         return
     result = json.loads(result_bytes)
-    if result["rules_version"] != MATCH_RULES:
-        report.facts["match recomputed"] = (
-            f"not recomputed: {result['rules_version']} results need the customs declarations, which "
-            "packs do not carry yet"
+    if result["rules_version"] not in (MATCH_RULES, COMBINED_RULES_VERSION):
+        report.check(
+            "match recomputed", False, f"{result['rules_version']} is not a rules version known here"
         )
         return
     by_hash = {keccak(c).hex(): c for c in contents.values()}
-    inputs = [by_hash.get(h) for h in result["inputs"]]
-    if any(i is None for i in inputs):
-        report.check(
-            "match recomputed",
-            False,
-            f"{inputs.count(None)} of the match's input documents are not in the pack",
-        )
-        return
+    by_hash |= {keccak(raw).hex(): raw for _, raw in declarations.values()}
+    found = [by_hash[h] for h in result["inputs"] if h in by_hash]
     if result.get("tolerance") is not None:
         tolerance = Tolerance.from_json(result["tolerance"])
     else:
@@ -322,23 +411,36 @@ def _recompute_match(report: Report, record: dict[str, Any], contents: dict[str,
             "the result does not cite its tolerances (anchored before results did); none assumed"
         )
     kinds: dict[str, list[bytes]] = {}
-    for raw in inputs:
-        assert raw is not None
+    for raw in found:
         kinds.setdefault(json.loads(raw)["type"], []).append(raw)
     invoice_bytes = contents.get(record["invoice"])
     try:
         po = from_canonical(PurchaseOrder, kinds["PurchaseOrder"][0])
-        invoice = from_canonical(Invoice, invoice_bytes or b"")
+        shipments = [from_canonical(Shipment, s) for s in kinds.get("Shipment", [])]
         recomputed = match(
             po,
             [from_canonical(GoodsReceipt, r) for r in kinds.get("GoodsReceipt", [])],
-            [from_canonical(Shipment, s) for s in kinds.get("Shipment", [])],
-            invoice,
+            shipments,
+            from_canonical(Invoice, invoice_bytes or b""),
             prior_invoices=[
                 from_canonical(Invoice, i) for i in kinds.get("Invoice", []) if i != invoice_bytes
             ],
             tolerance=tolerance,
         )
+        if result["rules_version"] == COMBINED_RULES_VERSION:
+            cited = [from_canonical(CustomsDeclaration, d) for d in kinds.get("CustomsDeclaration", [])]
+            ids = {
+                json.loads(raw)["declaration_number"]: rec["declaration_id"]
+                for rec, raw in declarations.values()
+            }
+            anchored = audit.anchored_event(from_hex32(result_id))
+            assert anchored is not None  # the document's own checks found its anchor
+            statuses = customs_statuses_before(audit, ids, (anchored.block_number, anchored.log_index))
+            payments = [from_canonical(PaymentAdvice, p) for p in kinds.get("PaymentAdvice", [])]
+            customs = match_cross_border(
+                po, payments, shipments, cited, customs=statuses, tolerance=tolerance
+            )
+            recomputed = combine(recomputed, customs)
     except (KeyError, ValueError, IndexError) as exc:
         report.check("match recomputed", False, f"the input documents cannot be read as a match: {exc}")
         return
@@ -346,15 +448,40 @@ def _recompute_match(report: Report, record: dict[str, Any], contents: dict[str,
         "0x" + recomputed.result_hash().hex() == result["result_hash"]
         and recomputed.status == result["status"]
     )
+    missing = len(set(result["inputs"]) - set(by_hash))
     report.check(
         "match recomputed",
         same,
-        f"{MATCH_RULES} on the pack's PO, deliveries and invoice gives {recomputed.status}, "
-        "the attested result"
+        f"{recomputed.rules_version} on the pack's documents gives {recomputed.status}, the result "
+        f"attested in {result_id[:12]}…"
         if same
-        else f"recomputing gives {recomputed.status} ({recomputed.codes}); the attested result says "
-        f"{result['status']}",
+        else f"recomputing gives {recomputed.status} ({recomputed.codes}); the result {result_id[:12]}… says "
+        f"{result['status']} ({missing} of its inputs are not documents of the pack)",
     )
+
+
+def customs_statuses_before(
+    audit: AuditChain, declarations: dict[str, str], position: tuple[int, int]
+) -> dict[str, CustomsStatus]:
+    """Each declaration's status (by number) as the chain had finalised it before ``position`` (block,
+    log index): the highest status finalised so far, and whether a conflict or a content change had
+    been recorded — what the platform read when it matched."""
+    statuses: dict[str, CustomsStatus] = {}
+    events = audit.events(
+        "CustomsAttestations",
+        ["DeclarationStatusFinalised", "CustomsConflictRecorded", "DeclarationContentChanged"],
+    )
+    for number, declaration_id in declarations.items():
+        status, conflicted = DeclarationStatus.NONE, False
+        for e in events:
+            if e.args["declarationId"] != declaration_id or (e.block_number, e.log_index) >= position:
+                continue
+            if e.name == "DeclarationStatusFinalised":
+                status = max(status, DeclarationStatus(e.args["status"]))
+            else:
+                conflicted = True
+        statuses[number] = CustomsStatus(status.name.lower(), conflicted)  # type: ignore[arg-type]
+    return statuses
 
 
 # --- letters of credit ----------------------------------------------------------------------------

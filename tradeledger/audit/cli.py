@@ -21,7 +21,13 @@ from chain.client import connect_web3
 from chain.errors import ConfigurationError, InvalidInput, NotFound, TradeLedgerError
 from chain.ids import from_hex32
 from chain.manifest import Manifest, load_manifest
-from tradeledger.audit.check import check_credit, check_pack, check_receivable, document_contents
+from tradeledger.audit.check import (
+    check_credit,
+    check_pack,
+    check_receivable,
+    declaration_contents,
+    document_contents,
+)
 from tradeledger.audit.pack import DEPLOYMENT, Pack
 from tradeledger.audit.report import Report, render
 from tradeledger.audit.verify import verify_credit, verify_document, verify_reading, verify_receivable
@@ -163,7 +169,7 @@ def _pack_record_check(pack: Pack, audit: AuditChain, target: str) -> Report | N
     examination is recomputed too."""
     for record in pack.records("receivables"):
         if record["id"] == target.lower():
-            return check_receivable(audit, record, document_contents(pack))
+            return check_receivable(audit, record, document_contents(pack), declaration_contents(pack))
     for record in pack.records("credits"):
         if record["id"] == target.lower():
             return check_credit(audit, record)

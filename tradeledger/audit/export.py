@@ -27,6 +27,8 @@ from api.carbon.models import ReadingBatchRow, ReadingRow, StatementRow, leaf_va
 from api.carbon.service import resolve_freight_subject
 from api.credit.examination import ENGINE_VERSION as UCP_ENGINE
 from api.credit.models import AmendmentRow, CreditRow, PresentationRow
+from api.customs.models import CustomsDeclarationRow
+from api.customs.service import declarations_of_order
 from api.documents.models import StoredDocument
 from api.documents.storage import document_key, read_sealed
 from api.orders.models import OrderRow
@@ -77,12 +79,14 @@ class Collected:
     credits: dict[str, CreditRow] = field(default_factory=dict)
     readings: dict[int, ReadingRow] = field(default_factory=dict)
     statements: dict[str, dict[str, Any]] = field(default_factory=dict)
+    declarations: dict[str, CustomsDeclarationRow] = field(default_factory=dict)  # by commitment
 
     def ids(self) -> set[str]:
         """Every id an event of the pack's records may carry, as lowercase 0x-hex."""
         found = set(self.documents) | set(self.receivables) | set(self.credits) | set(self.statements)
         found |= {r.batch_root for r in self.readings.values() if r.batch_root}
         found |= {r.device_id for r in self.readings.values()}
+        found |= {d.declaration_id for d in self.declarations.values()}
         return {i.lower() for i in found}
 
 
@@ -134,8 +138,16 @@ def _add_receivable(session: Session, out: Collected, row: ReceivableRow) -> Non
     out.receivables[row.receivable_id] = row
     order = session.get(OrderRow, row.order_id)
     if order is not None and (po := session.get(StoredDocument, order.document_id)) is not None:
-        for doc in _order_documents(session, order.buyer, po.po_number):
+        of_order = _order_documents(session, order.buyer, po.po_number)
+        for doc in of_order:
             out.documents[doc.doc_id] = doc
+        waybills = [d.number for d in of_order if d.doc_type == "shipment"]
+        ids = declarations_of_order(
+            session, buyer=order.buyer, supplier=order.supplier, po_number=po.po_number, waybills=waybills
+        )
+        versions = select(CustomsDeclarationRow).where(col(CustomsDeclarationRow.declaration_id).in_(ids))
+        for version in session.exec(versions):
+            out.declarations[version.commitment] = version
     for doc_id in (row.invoice_doc, row.match_result):
         if doc_id and (evidence := session.get(StoredDocument, doc_id)) is not None:
             out.documents[evidence.doc_id] = evidence
@@ -234,6 +246,19 @@ def _document_record(folder: Path, doc: StoredDocument) -> dict[str, Any]:
         (folder / "sealed").mkdir(exist_ok=True)
         (folder / record["sealed"]).write_bytes(read_sealed(doc.cid))
     return record
+
+
+def _declaration_record(folder: Path, row: CustomsDeclarationRow) -> dict[str, Any]:
+    path = f"declarations/{row.commitment}.json"
+    (folder / "declarations").mkdir(exist_ok=True)
+    (folder / path).write_bytes(row.canonical.encode())
+    return {
+        "declaration_id": row.declaration_id,
+        "commitment": row.commitment,
+        "number": row.number,
+        "salt": row.salt,
+        "file": path,
+    }
 
 
 def _receivable_record(row: ReceivableRow) -> dict[str, Any]:
@@ -376,6 +401,10 @@ def export_pack(
         [_receivable_record(r) for r in sorted(found.receivables.values(), key=lambda r: r.issued_block)],
     )
     write_json(
+        folder / "records" / "declarations.json",
+        [_declaration_record(folder, d) for _, d in sorted(found.declarations.items())],
+    )
+    write_json(
         folder / "records" / "credits.json",
         [_credit_record(session, c) for c in sorted(found.credits.values(), key=lambda c: c.applied_block)],
     )
@@ -410,6 +439,7 @@ def export_pack(
             "rule_versions": RULE_VERSIONS,
             "counts": {
                 "documents": len(documents),
+                "declarations": len(found.declarations),
                 "receivables": len(found.receivables),
                 "credits": len(found.credits),
                 "readings": len(found.readings),
