@@ -32,6 +32,7 @@ from api.settings import get_settings
 from chain.config import project_root
 from chain.ids import org_id, to_hex32
 from tests.conftest import ChainHarness
+from tests.tradeledger.lc_files import write_lc_files
 from tests.tradeledger.test_cli import Cli
 from tradeledger.audit.check import check_pack
 from tradeledger.audit.pack import MANIFEST, Pack, seal_manifest
@@ -131,49 +132,12 @@ def _signed_readings(story_cli: Cli, harness: ChainHarness, count: int) -> None:
 
 def _letter_of_credit(cli: Cli, harness: ChainHarness, folder: Path) -> str:
     today = datetime.fromtimestamp(int(harness.chain.w3.eth.get_block("latest")["timestamp"]), UTC).date()
-    shipped = (today - timedelta(days=2)).isoformat()
-    terms = {
-        "number": "LC-AUDIT-1",
-        "issuing_bank": "harbour-bank",
-        "advising_bank": "harbour-bank",
-        "beneficiary": "shenzhen-precision",
-        "currency": "USD",
-        "amount": 40_000,
-        "goods_description": "Brake discs",
-        "expiry_date": (today + timedelta(days=60)).isoformat(),
-        "latest_shipment_date": (today + timedelta(days=30)).isoformat(),
-        "port_of_loading": "CNSZX",
-        "port_of_discharge": "NLRTM",
-    }
-    documents = {
-        "amount_minor": 40_000,
-        "invoice": {
-            "issuer": "Shenzhen Precision Parts",
-            "addressed_to": "ACME Motors",
-            "currency": "USD",
-            "amount": 40_000,
-            "goods_description": "Brake discs",
-            "issue_date": shipped,
-        },
-        "bills_of_lading": [
-            {
-                "shipper": "Shenzhen Precision Parts",
-                "port_of_loading": "CNSZX",
-                "port_of_discharge": "NLRTM",
-                "shipped_on_board_date": shipped,
-                "issue_date": shipped,
-            }
-        ],
-    }
-    (folder / "terms.json").write_text(json.dumps(terms))
-    (folder / "documents.json").write_text(json.dumps(documents))
-    applied = cli("lc", "apply", "--org", "acme-motors", "--file", str(folder / "terms.json"))
+    terms, documents = write_lc_files(folder, today, number="LC-AUDIT-1", amount=40_000)
+    applied = cli("lc", "apply", "--org", "acme-motors", "--file", str(terms))
     credit = re.search(r"credit (0x[0-9a-f]{64})", applied).group(1)  # type: ignore[union-attr]
     cli("lc", "issue", credit, "--org", "harbour-bank")
     cli("lc", "advise", credit, "--org", "harbour-bank")
-    presented = cli(
-        "lc", "present", credit, "--org", "shenzhen-precision", "--file", str(folder / "documents.json")
-    )
+    presented = cli("lc", "present", credit, "--org", "shenzhen-precision", "--file", str(documents))
     presentation = re.search(r"presentation (0x[0-9a-f]{64})", presented).group(1)  # type: ignore[union-attr]
     cli("lc", "examine", presentation, "--org", "harbour-bank")
     cli("lc", "honour", presentation, "--org", "harbour-bank")

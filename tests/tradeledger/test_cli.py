@@ -414,52 +414,19 @@ def test_scope_three_freight_of_the_demo_shipment(cli: Cli, harness: ChainHarnes
 def test_a_letter_of_credit_from_application_to_honour_on_the_command_line(
     cli: Cli, harness: ChainHarness, tmp_path: Path
 ) -> None:
-    import json
-    from datetime import UTC, datetime, timedelta
+    from datetime import UTC, datetime
+
+    from tests.tradeledger.lc_files import write_lc_files
 
     cli("demo")  # Harbour Bank holds tokenized cash after the demo's financing
     today = datetime.fromtimestamp(int(harness.chain.w3.eth.get_block("latest")["timestamp"]), UTC).date()
-    shipped = (today - timedelta(days=3)).isoformat()
-    terms = {
-        "number": "LC-CLI-1",
-        "issuing_bank": "harbour-bank",
-        "advising_bank": "harbour-bank",
-        "beneficiary": "shenzhen-precision",
-        "currency": "USD",
-        "amount": 50_000,
-        "goods_description": "Brake discs",
-        "expiry_date": (today + timedelta(days=60)).isoformat(),
-        "latest_shipment_date": (today + timedelta(days=30)).isoformat(),
-        "port_of_loading": "CNSZX",
-        "port_of_discharge": "NLRTM",
-    }
-    invoice = {
-        "issuer": "Shenzhen Precision Parts",
-        "addressed_to": "ACME Motors",
-        "currency": "USD",
-        "amount": 50_000,
-        "goods_description": "Brake discs",
-        "issue_date": shipped,
-    }
-    bill = {
-        "shipper": "Shenzhen Precision Parts",
-        "port_of_loading": "CNSZX",
-        "port_of_discharge": "DEHAM",  # not the credit's port
-        "shipped_on_board_date": shipped,
-        "issue_date": shipped,
-    }
-    (tmp_path / "terms.json").write_text(json.dumps(terms))
-    (tmp_path / "documents.json").write_text(
-        json.dumps({"amount_minor": 50_000, "invoice": invoice, "bills_of_lading": [bill]})
-    )
-
-    applied = cli("lc", "apply", "--org", "acme-motors", "--file", str(tmp_path / "terms.json"))
+    # the bill of lading names another port than the credit's
+    terms, documents = write_lc_files(tmp_path, today, number="LC-CLI-1", amount=50_000, discharge="DEHAM")
+    applied = cli("lc", "apply", "--org", "acme-motors", "--file", str(terms))
     credit = re.search(r"credit (0x[0-9a-f]{64})", applied).group(1)  # type: ignore[union-attr]
     cli("lc", "issue", credit, "--org", "harbour-bank")
     cli("lc", "advise", credit, "--org", "harbour-bank")
-    presented = cli(
-        "lc", "present", credit, "--org", "shenzhen-precision", "--file", str(tmp_path / "documents.json")
-    )
+    presented = cli("lc", "present", credit, "--org", "shenzhen-precision", "--file", str(documents))
     presentation = re.search(r"presentation (0x[0-9a-f]{64})", presented).group(1)  # type: ignore[union-attr]
     by_beneficiary = cli("lc", "honour", presentation, "--org", "shenzhen-precision", ok=False)
     examined = cli("lc", "examine", presentation, "--org", "harbour-bank")

@@ -9,8 +9,8 @@ its verdict. Nothing here reads the platform's database or API.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from eth_utils import to_checksum_address
 
@@ -47,6 +47,17 @@ def recanonical(data: bytes) -> bytes | None:
     except (UnicodeDecodeError, json.JSONDecodeError):
         return None
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+V = TypeVar("V")
+
+
+def on_chain(read: Callable[[], V]) -> V | None:
+    """A contract view's answer, or None when the contract reverts (no such record)."""
+    try:
+        return read()
+    except ChainRevert:
+        return None
 
 
 def _org(audit: AuditChain, org: bytes) -> str:
@@ -246,10 +257,7 @@ def creation_event(audit: AuditChain, rid: int) -> ChainEvent | None:
 
 def verify_receivable(audit: AuditChain, rid: int) -> Report:
     report = Report("receivable", "0x" + rid.to_bytes(32, "big").hex())
-    try:
-        view = audit.chain.receivables().receivable(rid)
-    except ChainRevert:
-        view = None
+    view = on_chain(lambda: audit.chain.receivables().receivable(rid))
     if not report.check(
         "exists", view is not None and view.status != ReceivableStatus.NONE, "the receivable is on chain"
     ):
@@ -403,10 +411,7 @@ def credit_events(audit: AuditChain, credit: bytes) -> list[Any]:
 def verify_credit(audit: AuditChain, credit: bytes) -> Report:
     report = Report("letter of credit", to_hex32(credit))
     lcs = audit.chain.letters_of_credit()
-    try:
-        view = lcs.credit(credit)
-    except ChainRevert:
-        view = None
+    view = on_chain(lambda: lcs.credit(credit))
     if not report.check(
         "exists", view is not None and view.status != CreditStatus.NONE, "the credit is on chain"
     ):
