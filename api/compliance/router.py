@@ -35,7 +35,7 @@ def _report(
     rapid_window_hours: Annotated[int, Query(ge=1, le=24 * 366)] = 24,
 ) -> dict[str, Any]:
     scope = scope_for(session, caller)
-    note(scope or ())  # the access log: an auditor read the records of these organisations
+    note(scope or ())  # the access log: an auditor or regulator read the records of these organisations
     period = Period.parse(start, end)
     params = Parameters(
         Parameters.parse_large(large_financing or ()), rapid_min_hops, timedelta(hours=rapid_window_hours)
@@ -50,8 +50,8 @@ ReportDep = Annotated[dict[str, Any], Depends(_report)]
 @router.get("/report", response_model=ComplianceReportOut)
 def report(report: ReportDep) -> JSONResponse:
     """Findings for the period: large financings, rapid split-and-transfer chains, circular trades,
-    financings above the review threshold and their review, overdue receivables. The operator and
-    regulators see the whole consortium, an auditor the organisations that authorised it."""
+    financings above the review threshold and their review, overdue receivables. The operator sees the
+    whole consortium; an auditor or regulator the organisations its grants and mandates cover."""
     return JSONResponse(report)
 
 

@@ -71,10 +71,11 @@ class RpcFacts:
 
 
 def scope_for(session: Session, caller: Caller) -> frozenset[str] | None:
-    """The organisations ``caller`` may report on: None for the whole consortium."""
-    if caller.role in ("operator", "regulator"):
+    """The organisations ``caller`` may report on: None for the whole consortium (the operator only);
+    an auditor or regulator, those its grants and mandates cover (none: an empty report)."""
+    if caller.is_operator:
         return None
-    if caller.role == "auditor":
+    if caller.is_auditing:
         return frozenset(subjects_of(session, caller.org_id))
     raise Forbidden(
         "only the operator, regulators and auditors read compliance reports",

@@ -223,11 +223,29 @@ def test_the_report_names_every_finding_of_the_story_and_who_may_read_it(stack: 
     ]
     assert set(report["organisations"]) == {ids[n] for n in ("supplier", "tier2", "rival", "bank", "buyer")}
 
-    # a regulator sees the whole consortium; the tier-2 supplier's auditor only what tier 2 is party to
+    # a regulator without a mandate sees nothing; with one over every organisation of the story, all
+    # of its findings; the tier-2 supplier's auditor only what tier 2 is party to
+    unmandated = s.get("regulator", f"{REPORT}?{query}")
+    story_orgs = sorted(ids[n] for n in ("supplier", "tier2", "rival", "bank", "buyer"))
+    for subject in story_orgs:
+        s.post("operator", "/audit/mandates", {"regulator": ids["regulator"], "subject": subject}, 201)
     regulator = s.get("regulator", f"{REPORT}?{query}")
     audited = s.get("auditor", f"{REPORT}?{query}")
 
+    assert unmandated["scope"] == {"consortium": False, "organisations": []}
+    assert unmandated["findings"] == {code: [] for code in report["counts"]}
+    assert unmandated["counts"] == {code: 0 for code in report["counts"]}
+    assert unmandated["organisations"] == {}
+    assert regulator["scope"] == {"consortium": False, "organisations": story_orgs}
     assert regulator["findings"] == report["findings"]
+    assert regulator["counts"] == report["counts"]
+    assert regulator["organisations"] == report["organisations"]
+    reads = {
+        (e["subject"], e["status"])
+        for e in s.get("regulator", "/audit/access-log")
+        if e["path"] == f"/api/v1{REPORT}"
+    }
+    assert reads == {(None, 200), *((org, 200) for org in story_orgs)}
     assert audited["scope"] == {"consortium": False, "organisations": [ids["tier2"]]}
     assert {code: n for code, n in audited["counts"].items() if n} == {"RAPID_SPLIT_TRANSFER": 1}
     seen = audited["findings"]["RAPID_SPLIT_TRANSFER"][0]
