@@ -14,7 +14,7 @@ from typing import Annotated, TypeVar
 
 from fastapi import Depends
 from pydantic import BaseModel
-from sqlmodel import Session, col, or_, select
+from sqlmodel import Session, and_, col, or_, select
 
 from api.audit import log
 from api.audit.grants import Authorisation, authorisations_of
@@ -34,6 +34,7 @@ from api.documents.models import StoredDocument
 from api.documents.service import content
 from api.financing.schemas import FinancingOut
 from api.financing.service import FinancingService
+from api.orders.models import OrderRow
 from api.orders.schemas import DocumentOut, OrderOut
 from api.orders.service import OrdersService, document_out, timeline
 from api.participants.models import Organisation
@@ -145,18 +146,21 @@ def letters_of_credit(svc: CreditService, party: Caller, page: Page) -> list[Cre
 
 
 def documents(session: Session, audit: Auditing, party: Caller, page: Page) -> list[Layer[DocumentOut]]:
-    """The documents it is a party of (issuer, the order's buyer or supplier), oldest first."""
-    org = party.org_id
+    """The documents it is a party of: issued by it, or of an order it is the buyer or supplier of."""
+    orders = OrdersService(session)
+    supplied = session.exec(select(OrderRow).where(OrderRow.supplier == party.org_id))
     query = select(StoredDocument).where(
         or_(
-            StoredDocument.issuer == org,
-            StoredDocument.buyer == org,
-            col(StoredDocument.canonical).contains(org),
+            StoredDocument.issuer == party.org_id,
+            StoredDocument.buyer == party.org_id,
+            *(
+                and_(StoredDocument.buyer == o.buyer, StoredDocument.po_number == orders.po_number(o))
+                for o in supplied
+            ),
         )
     )
-    rows = session.exec(query.order_by(col(StoredDocument.anchored_block), col(StoredDocument.doc_id)))
-    mine = [row for row in rows if org in document_parties(session, row)]
-    return [document_layer(session, audit.caller, row) for row in page.of(mine)]
+    rows = list(session.exec(query.order_by(col(StoredDocument.anchored_block), col(StoredDocument.doc_id))))
+    return [document_layer(session, audit.caller, row) for row in page.of(rows)]
 
 
 def declarations(session: Session, chain: ChainSource, party: Caller, page: Page) -> list[DeclarationOut]:

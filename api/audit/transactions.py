@@ -39,6 +39,7 @@ from api.receivables.models import ReceivableRow
 from api.receivables.projection import ZERO, receivable_hex
 from api.receivables.service import ReceivablesService
 from chain.errors import NotFound
+from chain.index_models import ChainEventRow
 
 
 def transaction(session: Session, chain: ChainSource, audit: Auditing, tx_id: str) -> TransactionOut:
@@ -110,31 +111,46 @@ def _find(session: Session, tx_id: str) -> tuple[str, OrderRow, list[ReceivableR
     receivable = session.get(ReceivableRow, tx_id)
     if receivable is not None:
         order = session.get(OrderRow, receivable.order_id)
-        return ("receivable", order, _lineage(session, receivable)) if order is not None else None
+        return ("receivable", order, _lineage(session, [_root(session, receivable)])) if order else None
     order = session.get(OrderRow, tx_id)
     if order is None:
         return None
-    query = select(ReceivableRow).where(ReceivableRow.order_id == order.order_id)
-    return "order", order, _ordered(session.exec(query))
+    query = select(ReceivableRow).where(
+        ReceivableRow.order_id == order.order_id, col(ReceivableRow.parent).is_(None)
+    )
+    roots = session.exec(query.order_by(col(ReceivableRow.issued_block), col(ReceivableRow.receivable_id)))
+    return "order", order, _lineage(session, list(roots))
 
 
-def _lineage(session: Session, row: ReceivableRow) -> list[ReceivableRow]:
-    """The root ``row`` was split from and every part of it, at any depth."""
+def _root(session: Session, row: ReceivableRow) -> ReceivableRow:
+    """The receivable ``row`` was split from, at any depth (itself if it was issued whole)."""
     while row.parent is not None:
         parent = session.get(ReceivableRow, row.parent)
         if parent is None:
             break
         row = parent
-    found, frontier = [row], [row.receivable_id]
-    while frontier:
-        parts = list(session.exec(select(ReceivableRow).where(col(ReceivableRow.parent).in_(frontier))))
-        found += parts
-        frontier = [p.receivable_id for p in parts]
-    return _ordered(found)
+    return row
 
 
-def _ordered(rows: Iterable[ReceivableRow]) -> list[ReceivableRow]:
-    return sorted(rows, key=lambda r: (r.issued_block, r.receivable_id))
+def _lineage(session: Session, roots: list[ReceivableRow]) -> list[ReceivableRow]:
+    """``roots`` and their parts, generation by generation, each split's parts in the split's order."""
+    found, generation = [], roots
+    while generation:
+        found += generation
+        generation = [part for row in generation for part in _parts(session, row)]
+    return found
+
+
+def _parts(session: Session, row: ReceivableRow) -> list[ReceivableRow]:
+    token = int(row.receivable_id, 16)
+    query = select(ChainEventRow).where(
+        ChainEventRow.contract == "Receivables",
+        ChainEventRow.name == "ReceivableSplit",
+        col(ChainEventRow.args).contains(str(token)),
+    )
+    split = next((json.loads(e.args) for e in session.exec(query) if json.loads(e.args)["id"] == token), None)
+    parts = [session.get(ReceivableRow, receivable_hex(int(c))) for c in split["children"]] if split else []
+    return [p for p in parts if p is not None]
 
 
 def _financings(session: Session, receivables: list[ReceivableRow]) -> list[FinancingRow]:
