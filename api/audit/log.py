@@ -79,9 +79,9 @@ def entries_for(
         query = query.where(AuditAccess.auditor == caller.org_id)
     elif not caller.is_operator:
         query = query.where(AuditAccess.subject == caller.org_id)
-    if since is not None:
-        query = query.where(col(AuditAccess.at) >= since)
+    if since is not None:  # stored in UTC (SQLite keeps the wall time only)
+        query = query.where(col(AuditAccess.at) >= since.astimezone(UTC))
     if until is not None:
-        query = query.where(col(AuditAccess.at) < until)
+        query = query.where(col(AuditAccess.at) < until.astimezone(UTC))
     query = query.order_by(col(AuditAccess.id).desc()).offset(page.offset).limit(page.limit)
     return list(session.exec(query))

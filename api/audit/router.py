@@ -58,8 +58,10 @@ def organisations(audit: AuditingDep, session: SessionDep) -> list[AuthorisedOut
 
 @router.get("/organisations/{org_id}", response_model=AuthorisedOut)
 def organisation(org_id: OrgId, audit: AuditingDep, session: SessionDep) -> AuthorisedOut:
+    """One organisation you may audit, and by what."""
     party = audit.subject(org_id)
-    return next(a for a in service.authorised(session, audit) if a.organisation.id == party.org_id)
+    [found] = [a for a in service.authorised(session, audit) if a.organisation.id == party.org_id]
+    return found
 
 
 @router.get("/organisations/{org_id}/receivables", response_model=list[ReceivableOut])

@@ -5,8 +5,10 @@ and nothing else, the penetrating view of a transaction, governance history and 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from fastapi.routing import APIRoute, iter_route_contexts
@@ -22,7 +24,7 @@ from oracles.customs.authority import CustomsAuthority, serve_authority
 from tests.api.openapi_bodies import HEX32, OpenApiBodies
 from tests.api.test_carbon_scope3 import anchor, binding
 from tests.api.test_cross_border import attest, cross_border_order, declaration_of
-from tests.api.trade_stack import PO_CSV, TradeStack, delivered_order, invoice_body, start_stack
+from tests.api.trade_stack import TradeStack, csv_order, delivered_order, invoice_body, start_stack
 from tests.conftest import ChainHarness
 
 pytestmark = pytest.mark.chain
@@ -45,14 +47,7 @@ def grant(s: TradeStack, subject: str, auditor: str = "auditor") -> None:
 
 def rival_receivable(s: TradeStack) -> str:
     """A receivable of the rival supplier on the same buyer (nothing of the supplier's)."""
-    order = s.call(
-        "buyer",
-        "POST",
-        f"/purchase-orders?supplier={s.ids['rival']}",
-        content=PO_CSV.format(po="PO-R"),
-        headers={"Content-Type": "text/csv"},
-        expect=201,
-    ).json()
+    order = csv_order(s, "PO-R", supplier="rival")
     return str(s.post("rival", "/invoices", invoice_body(order["id"], "INV-R"), expect=201)["id"])
 
 
@@ -489,6 +484,10 @@ def test_the_access_log_shows_each_auditing_read_to_the_auditor_the_subject_and_
     assert {e["id"] for e in everything} >= {e["id"] for e in own}
     assert unrelated == []
     assert s.get("auditor", "/audit/access-log?since=2999-01-01T00:00:00Z") == []
+    shanghai = timezone(timedelta(hours=8))
+    an_hour_ago = quote((datetime.now(UTC) - timedelta(hours=1)).astimezone(shanghai).isoformat())
+    assert len(s.get("auditor", f"/audit/access-log?since={an_hour_ago}&limit=200")) > len(own)
+    assert s.get("auditor", f"/audit/access-log?until={an_hour_ago}") == []
     assert s.get("auditor", "/audit/access-log?limit=1")[0]["path"] == "/api/v1/audit/access-log"
 
 

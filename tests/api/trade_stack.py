@@ -111,16 +111,23 @@ def invoice_body(order_id: str, number: str = "INV-1", **changes: Any) -> dict[s
     return body
 
 
+def csv_order(stack: TradeStack, po: str = "PO-1", supplier: str = "supplier") -> dict[str, Any]:
+    """The buyer's PO ``po`` to ``supplier``, uploaded as CSV; returns the order."""
+    return dict(
+        stack.call(
+            "buyer",
+            "POST",
+            f"/purchase-orders?supplier={stack.ids[supplier]}",
+            content=PO_CSV.format(po=po),
+            headers={"Content-Type": "text/csv"},
+            expect=201,
+        ).json()
+    )
+
+
 def delivered_order(stack: TradeStack, po: str = "PO-1") -> str:
     """A PO uploaded as CSV, shipped and fully received; returns its order id."""
-    order = stack.call(
-        "buyer",
-        "POST",
-        f"/purchase-orders?supplier={stack.ids['supplier']}",
-        content=PO_CSV.format(po=po),
-        headers={"Content-Type": "text/csv"},
-        expect=201,
-    ).json()
+    order = csv_order(stack, po)
     shipment = {
         "bl_number": f"BL-{po}",
         "port_of_loading": "CNSZX",
