@@ -81,24 +81,37 @@ class TransactionOut(BaseModel):
 
     On-chain records are shown whole; document and declaration contents only where one of their
     parties authorised you, reading values only where the device owner did, financing offers only
-    where the holder or the offering financier did."""
+    where the holder or the offering financier did. A receivable a letter of credit's deferred payment
+    created has no order: its origin is the ``DeferredPaymentAccepted`` event among its events."""
 
     id: str
     kind: Literal["receivable", "order"]
     authorised_by: list[str] = Field(description="the transaction's parties that authorised you")
-    order: Layer[OrderOut]
-    purchase_order: Layer[DocumentOut] | None
-    shipments: list[Layer[DocumentOut]] = Field(description="bills of lading, with ShipmentRecorded")
-    goods_receipts: list[Layer[DocumentOut]]
-    customs: list[DeclarationOut] = Field(description="declarations with the status finalised on chain")
-    payments: list[Layer[DocumentOut]] = Field(description="the buyer's payment advices (cross-border)")
-    invoices: list[Layer[DocumentOut]]
-    match_results: list[Layer[DocumentOut]]
+    order: Layer[OrderOut] | None = Field(
+        default=None, description="none for a letter of credit's deferred payment (see its events)"
+    )
+    purchase_order: Layer[DocumentOut] | None = None
+    shipments: list[Layer[DocumentOut]] = Field(
+        default=[], description="bills of lading, with ShipmentRecorded"
+    )
+    goods_receipts: list[Layer[DocumentOut]] = []
+    customs: list[DeclarationOut] = Field(
+        default=[], description="declarations with the status finalised on chain"
+    )
+    payments: list[Layer[DocumentOut]] = Field(
+        default=[], description="the buyer's payment advices (cross-border)"
+    )
+    invoices: list[Layer[DocumentOut]] = []
+    match_results: list[Layer[DocumentOut]] = []
     receivables: list[Layer[ReceivableNode]] = Field(description="the lineage: splits and transfers")
     financings: list[Layer[FinancingOut]]
     repayments: list[RepaymentOut]
-    carbon_statements: list[Layer[StatementOut]] = Field(description="about the order or its shipments")
-    readings: list[Layer[ReadingOut]] = Field(description="bound to its shipments; anchor: their batch")
+    carbon_statements: list[Layer[StatementOut]] = Field(
+        default=[], description="about the order or its shipments"
+    )
+    readings: list[Layer[ReadingOut]] = Field(
+        default=[], description="bound to its shipments; anchor: their batch"
+    )
 
 
 class GovernanceEventOut(BaseModel):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from typing import Any, Literal
 
 from sqlmodel import Session, col, select
 
@@ -41,6 +42,8 @@ from api.receivables.service import ReceivablesService
 from chain.errors import NotFound
 from chain.index_models import ChainEventRow
 
+Kind = Literal["receivable", "order"]
+
 
 def transaction(session: Session, chain: ChainSource, audit: Auditing, tx_id: str) -> TransactionOut:
     found = _find(session, tx_id.lower())
@@ -48,8 +51,9 @@ def transaction(session: Session, chain: ChainSource, audit: Auditing, tx_id: st
         raise _not_found(tx_id)
     kind, order, receivables = found
     financings = _financings(session, receivables)
-    shipments = _docs(session, order, "shipment")
-    parties = {order.buyer, order.supplier} | {d.issuer for d in shipments}
+    shipments = _docs(session, order, "shipment") if order is not None else []
+    parties = {order.buyer, order.supplier} if order is not None else set()
+    parties |= {d.issuer for d in shipments}
     parties |= {p for r in receivables for p in (r.creditor, r.debtor, r.holder)}
     parties |= {p for f in financings for p in (f.holder, f.financier) if p}
     authorising = parties & audit.subjects
@@ -59,31 +63,10 @@ def transaction(session: Session, chain: ChainSource, audit: Auditing, tx_id: st
     view = _View(session, audit)
     shown = view.receivables(receivables, financings)
     nodes = [view.receivable(r, receivables) for r in shown]
-    ids = {r.receivable_id for r in receivables}
-    freight = freight_of_order(session, order)
     return TransactionOut(
         id=tx_id.lower(),
         kind=kind,
         authorised_by=sorted(authorising),
-        order=layer(
-            session,
-            OrdersService(session).out(order, as_party(order.buyer), detail=False),
-            order.order_id,
-            {"OrderRegistered"},
-        ),
-        purchase_order=view.document(
-            purchase_order_document(session, order.buyer, _po_number(session, order))
-        ),
-        shipments=view.documents(shipments),
-        goods_receipts=view.documents(_docs(session, order, "goods_receipt")),
-        customs=view.declarations(chain, order, freight),
-        payments=view.documents(_docs(session, order, "payment")),
-        invoices=view.documents(
-            d for d in _docs(session, order, "invoice") if d.doc_id in {r.invoice_doc for r in receivables}
-        ),
-        match_results=view.documents(
-            d for d in _docs(session, order, "match_result") if content(d)["subject"] in ids
-        ),
         receivables=nodes,
         financings=[
             view.financing(f) for f in financings if f.receivable_id in {r.receivable_id for r in shown}
@@ -94,8 +77,7 @@ def transaction(session: Session, chain: ChainSource, audit: Auditing, tx_id: st
             for e in n.events
             if e.event == "RepaymentMade"
         ],
-        carbon_statements=view.statements(chain, freight),
-        readings=view.readings(freight, tx_id.lower()),
+        **(view.order_layers(chain, order, receivables, tx_id.lower()) if order is not None else {}),
     )
 
 
@@ -107,11 +89,12 @@ def _not_found(tx_id: str) -> NotFound:
     )
 
 
-def _find(session: Session, tx_id: str) -> tuple[str, OrderRow, list[ReceivableRow]] | None:
+def _find(session: Session, tx_id: str) -> tuple[Kind, OrderRow | None, list[ReceivableRow]] | None:
+    """The transaction's kind, order (none for a letter of credit's deferred payment) and receivables."""
     receivable = session.get(ReceivableRow, tx_id)
     if receivable is not None:
         order = session.get(OrderRow, receivable.order_id)
-        return ("receivable", order, _lineage(session, [_root(session, receivable)])) if order else None
+        return "receivable", order, _lineage(session, [_root(session, receivable)])
     order = session.get(OrderRow, tx_id)
     if order is None:
         return None
@@ -174,6 +157,35 @@ class _View:
         self.session = session
         self.audit = audit
         self.subjects = audit.subjects
+
+    def order_layers(
+        self, chain: ChainSource, order: OrderRow, receivables: list[ReceivableRow], tx_id: str
+    ) -> dict[str, Any]:
+        """The order and what hangs off it: documents, logistics, customs, carbon."""
+        session = self.session
+        ids = {r.receivable_id for r in receivables}
+        freight = freight_of_order(session, order)
+        out = OrdersService(session).out(order, as_party(order.buyer), detail=False)
+        return {
+            "order": layer(session, out, order.order_id, {"OrderRegistered"}),
+            "purchase_order": self.document(
+                purchase_order_document(session, order.buyer, _po_number(session, order))
+            ),
+            "shipments": self.documents(_docs(session, order, "shipment")),
+            "goods_receipts": self.documents(_docs(session, order, "goods_receipt")),
+            "customs": self.declarations(chain, order, freight),
+            "payments": self.documents(_docs(session, order, "payment")),
+            "invoices": self.documents(
+                d
+                for d in _docs(session, order, "invoice")
+                if d.doc_id in {r.invoice_doc for r in receivables}
+            ),
+            "match_results": self.documents(
+                d for d in _docs(session, order, "match_result") if content(d)["subject"] in ids
+            ),
+            "carbon_statements": self.statements(chain, freight),
+            "readings": self.readings(freight, tx_id),
+        }
 
     def document(self, row: StoredDocument | None) -> Layer[DocumentOut] | None:
         return document_layer(self.session, self.audit.caller, row) if row is not None else None

@@ -24,6 +24,7 @@ from oracles.customs.authority import CustomsAuthority, serve_authority
 from tests.api.openapi_bodies import HEX32, OpenApiBodies
 from tests.api.test_carbon_scope3 import anchor, binding
 from tests.api.test_cross_border import attest, cross_border_order, declaration_of
+from tests.api.test_letters_of_credit import LC, _advised, _documents
 from tests.api.trade_stack import TradeStack, csv_order, delivered_order, invoice_body, start_stack
 from tests.conftest import ChainHarness
 
@@ -393,6 +394,25 @@ def test_the_view_leaves_out_what_no_authorising_party_sees(stack: TradeStack) -
     assert by_buyer["invoices"][0]["record"]["content"]["invoice_number"] == "INV-1"
     assert [(f["record"]["id"], f["record"]["offers"]) for f in by_buyer["financings"]] == [(fid, [])]
     assert [o["financier"] for o in by_bidder["financings"][0]["record"]["offers"]] == [s.ids["bank2"]]
+
+
+def test_a_letter_of_credits_deferred_payment_is_viewed_without_an_order(stack: TradeStack) -> None:
+    s = stack
+    s.post("bank", "/cash/deposits", {"to": s.ids["bank"], "amount_minor": 10_000_000}, expect=201)
+    cid = _advised(s, "LC-A", payment="deferred", deferred_days=90)
+    pid = s.post("supplier", f"{LC}/{cid}/presentations", _documents(s, 100_000), expect=201)["id"]
+    s.post("bank", f"{LC}/presentations/{pid}/examine", expect=200)
+    accepted = s.post("bank", f"{LC}/presentations/{pid}/honour", expect=200)
+    grant(s, "supplier")
+
+    view = s.get("auditor", f"/audit/transactions/{accepted['receivable_id']}")
+    credits = s.get("auditor", f"/audit/organisations/{s.ids['supplier']}/letters-of-credit")
+
+    assert (view["order"], view["purchase_order"], view["invoices"]) == (None, None, [])
+    [node] = view["receivables"]
+    assert (node["record"]["debtor"], node["record"]["holder"]) == (s.ids["bank"], s.ids["supplier"])
+    assert events(node, "DeferredPaymentAccepted") == [tx(accepted)]
+    assert [c["id"] for c in credits] == [cid]
 
 
 # --- governance history ----------------------------------------------------------------------------
