@@ -43,6 +43,7 @@ class ReadingOut(BaseModel):
 
 class ProofOut(BaseModel):
     reading: ReadingOut
+    signature: str = Field(description="the device's EIP-712 signature of the reading (r, s, v), 0x-hex")
     root: str
     proof: list[str]
     leaf_encoding: list[str]
@@ -140,13 +141,15 @@ def proof(reading_id: int, caller: CallerDep, session: SessionDep) -> ProofOut:
     leaf = ["0x" + v.hex() if isinstance(v, bytes) else v for v in leaf_value(row)]
     return ProofOut(
         reading=reading_out(row, anchored_roots(session, [row])),
+        signature=row.signature,
         root=row.batch_root,
         proof=json.loads(row.proof or "[]"),
         leaf_encoding=list(READING_LEAF_TYPES),
         leaf=leaf,
         anchored_tx=batch.tx_hash if batch else None,
         verify="CarbonLedger.verifyReading(root, proof, ...leaf) on chain, or StandardMerkleTree.verify "
-        "(@openzeppelin/merkle-tree) with leaf_encoding",
+        "(@openzeppelin/merkle-tree) with leaf_encoding; `tradeledger verify <this JSON saved to a file>` "
+        "checks both and the device's signature",
     )
 
 

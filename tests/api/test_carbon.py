@@ -87,6 +87,7 @@ def test_an_owner_sees_its_devices_and_readings_and_their_proofs_verify_on_chain
         ("0x" + device.hex(), "gas_meter", signer)
     ]
     assert len(readings) == 5 and readings[0]["anchored"] and readings[0]["value"] == "1.255"
+    assert proof["signature"] == "0x" + "00" * 65  # the device's signature, for `tradeledger verify`
     leaf = (bytes.fromhex(proof["leaf"][0][2:]), *proof["leaf"][1:6], bytes.fromhex(proof["leaf"][6][2:]))
     assert chain.carbon().verify_reading(
         bytes.fromhex(proof["root"][2:]), [bytes.fromhex(p[2:]) for p in proof["proof"]], leaf
