@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI
+from pydantic import BaseModel
 from sqlalchemy import Engine
 
 from api import errors
@@ -19,6 +22,7 @@ from api.db import make_engine
 from api.documents.router import router as documents_router
 from api.financing.router import router as financing_router
 from api.orders.router import router as orders_router
+from api.orders.schemas import PurchaseOrderIn
 from api.participants.router import router as participants_router
 from api.receivables.router import router as receivables_router
 from api.settings import Settings, get_settings
@@ -64,4 +68,25 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(carbon_score_router)
     app.include_router(audit_router)
     app.include_router(compliance_router)
+    document_raw_bodies(app, PurchaseOrderIn)
     return app
+
+
+def document_raw_bodies(app: FastAPI, *models: type[BaseModel]) -> None:
+    """Put models that routes parse from the raw body themselves (named in ``openapi_extra``, e.g. the
+    JSON purchase order beside its CSV form) into the OpenAPI components, so every ``$ref`` resolves."""
+    default = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = default()
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        for model in models:
+            extra = model.model_json_schema(ref_template="#/components/schemas/{model}")
+            for name, definition in extra.pop("$defs", {}).items():
+                components.setdefault(name, definition)
+            components.setdefault(model.__name__, extra)
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

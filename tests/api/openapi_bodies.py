@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import FastAPI
-from pydantic import BaseModel
 
 HEX32 = "0x" + "ab" * 32
 BY_PATTERN = {  # an unknown pattern fails with KeyError, naming it: add a sample here
@@ -18,15 +17,9 @@ BY_PATTERN = {  # an unknown pattern fails with KeyError, naming it: add a sampl
 
 
 class OpenApiBodies:
-    def __init__(self, app: FastAPI, referenced: tuple[type[BaseModel], ...] = ()) -> None:
-        """``referenced``: models a route names in ``openapi_extra`` only (raw bodies such as CSV uploads),
-        which are therefore missing from the document's components."""
+    def __init__(self, app: FastAPI) -> None:
         self.spec = app.openapi()
         self.components: dict[str, Any] = dict(self.spec.get("components", {}).get("schemas", {}))
-        for model in referenced:
-            schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
-            self.components.update(schema.pop("$defs", {}))
-            self.components[model.__name__] = schema
 
     def body(self, path: str, method: str, *, full: bool = False) -> Any | None:
         """A JSON body for the operation, or None when it takes none; ``full``: optional fields too
