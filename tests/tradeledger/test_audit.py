@@ -56,6 +56,8 @@ class Story:
 
     def run(self, *args: str) -> tuple[int, str]:
         result = self.cli.runner.invoke(app, list(args))
+        if result.exception is not None and not isinstance(result.exception, SystemExit):
+            raise result.exception
         return result.exit_code, result.output
 
 
@@ -622,6 +624,7 @@ def test_verify_a_reading_proof_file_and_a_reading_from_a_pack(story: Story, tmp
         (("not-a-file-or-id",), "invalid_target"),
         (("0x" + "ab" * 32,), "not_found"),
         (("17",), "reading_not_found"),
+        (("0x" + "ab" * 32, "--pack", "/nonexistent-pack"), "not_a_pack"),
     ],
 )
 def test_verify_bad_targets_say_what_to_give(story: Story, args: tuple[str, ...], code: str) -> None:
@@ -635,9 +638,23 @@ def test_verify_a_document_needs_its_salt(story: Story, tmp_path: Path) -> None:
     (tmp_path / "doc.json").write_text(_stored(story, "invoice").canonical)
 
     exit_code, out = story.run("verify", str(tmp_path / "doc.json"))
+    short = story.run("verify", str(tmp_path / "doc.json"), "--salt", "0x1234")
+    sealed_short_key = story.run(
+        "verify",
+        str(tmp_path / "doc.json"),
+        "--sealed",
+        "--salt",
+        "0x" + "00" * 32,
+        "--key",
+        "0x12",
+        "--id",
+        "0x" + "00" * 32,
+    )
 
     assert exit_code == 2
     assert "(salt_required)" in out
+    assert short[0] == 2 and "(invalid_input)" in short[1]
+    assert sealed_short_key[0] == 2 and "(decryption_failed)" in sealed_short_key[1]
 
 
 # --- export errors --------------------------------------------------------------------------------
@@ -760,3 +777,57 @@ def test_changing_any_recorded_field_fails_the_check(story: Story, tmp_path: Pat
 
     assert len(cases) > 50
     assert unnoticed == []
+
+
+@pytest.fixture(scope="module")
+def platform_api(story: Story) -> Iterator[tuple[str, str]]:
+    """The platform's API over the story's database (uvicorn on a free port) and a read key of ACME Motors."""
+    import threading
+    import time
+
+    import uvicorn
+
+    from api.app import create_app
+    from api.auth.service import create_api_key
+    from chain.node import free_port
+
+    engine = make_engine(f"sqlite:///{story.database}")
+    with Session(engine) as session:
+        _, key = create_api_key(session, to_hex32(org_id("acme-motors")), "audit tests", ["read"])
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(get_settings(), engine=engine), host="127.0.0.1", port=port, log_level="warning"
+        )
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}", key
+    server.should_exit = True
+    thread.join(timeout=10)
+    engine.dispose()
+
+
+def test_verify_takes_a_reading_and_a_document_from_the_api(
+    story: Story, platform_api: tuple[str, str]
+) -> None:
+    url, key = platform_api
+    reading = Pack.open(story.pack).records("readings")[0]
+    invoice = _stored(story, "invoice")
+
+    by_reading = story.run("verify", str(reading["id"]), "--api", url, "--api-key", key, "--json")
+    by_document = story.run("verify", invoice.doc_id, "--api", url, "--api-key", key, "--json")
+    refused = story.run("verify", invoice.doc_id, "--api", url, "--api-key", "tl_00000000_nope")
+    keyless = story.run("verify", invoice.doc_id, "--api", url)
+
+    assert by_reading[0] == 0, by_reading[1]
+    assert {c["what"] for c in json.loads(by_reading[1])[0]["checks"]} >= {"merkle proof", "device signature"}
+    assert by_document[0] == 0, by_document[1]
+    document = json.loads(by_document[1])[0]
+    assert document["subject"] == invoice.doc_id and document["facts"]["cid"] == invoice.cid
+    assert {c["what"] for c in document["checks"]} >= {"commitment", "encrypted copy", "cid"}
+    assert refused[0] == 2 and "(api_key_refused)" in refused[1]
+    assert keyless[0] == 2 and "(api_key_required)" in keyless[1]

@@ -21,6 +21,7 @@ from chain.client import connect_web3
 from chain.errors import ConfigurationError, InvalidInput, NotFound, TradeLedgerError
 from chain.ids import from_hex32
 from chain.manifest import Manifest, load_manifest
+from tradeledger.audit.api_source import ApiSource
 from tradeledger.audit.check import (
     check_credit,
     check_pack,
@@ -125,8 +126,13 @@ def verify_target(
     key: str | None = None,
     doc_id: str | None = None,
     sealed: bool = False,
+    api: ApiSource | None = None,
 ) -> Report:
     """What ``tradeledger verify TARGET`` checks: a file, a reading id, or an 0x… id."""
+    if api is not None:
+        fetched = _from_api(audit, api, target)
+        if fetched is not None:
+            return fetched
     record = _from_pack(pack, target) if pack is not None else None
     if record is not None and record["kind"] == "documents":
         return verify_document(audit, **_document_args(pack, record))  # type: ignore[arg-type]
@@ -162,6 +168,28 @@ def verify_target(
             code="document_needs_file",
         )
     raise NotFound(f"{target} is no receivable, letter of credit or document on this chain", code="not_found")
+
+
+def _from_api(audit: AuditChain, api: ApiSource, target: str) -> Report | None:
+    """A reading or a document with the material the API gives its party; None for other targets."""
+    if target.isdigit():
+        proof = api.reading(target)
+        return verify_reading(
+            audit, proof["leaf"], proof["proof"], proof["root"], signature=proof.get("signature")
+        )
+    if not HEX32.match(target) or (document := api.document(target)) is None:
+        return None
+    if document["salt"] is None:
+        raise NotFound(f"the API gives no salt for document {target}", code="no_copy")
+    return verify_document(
+        audit,
+        json.dumps(document["content"]).encode(),  # re-canonicalised by verify_document
+        from_hex32(document["salt"]),
+        doc_id=from_hex32(target),
+        sealed=document["sealed"],
+        key=bytes.fromhex(document["key"].removeprefix("0x")) if document["key"] else None,
+        cid=document["cid"],
+    )
 
 
 def _pack_record_check(pack: Pack, audit: AuditChain, target: str) -> Report | None:
@@ -201,9 +229,9 @@ def _verify_file(
 
         try:
             plain = open_sealed(data, bytes.fromhex(key.removeprefix("0x")), from_hex32(doc_id))
-        except TradeLedgerError as exc:
+        except (TradeLedgerError, ValueError) as exc:
             raise InvalidInput(
-                f"cannot open {path} with that key and id: {exc.detail}", code="decryption_failed"
+                f"cannot open {path} with that key and id: {exc}", code="decryption_failed"
             ) from exc
         return verify_document(
             audit,
@@ -237,6 +265,17 @@ def verify(
             help="the deployment manifest (default: the pack's, or var/deployments/<chain id>.json)"
         ),
     ] = None,
+    api: Annotated[
+        str | None,
+        typer.Option(
+            envvar="TRADELEDGER_API_URL",
+            help="take a document's content, salt and key, or a "
+            "reading's proof, from the platform's API (http://host:8000); checks stay on chain",
+        ),
+    ] = None,
+    api_key: Annotated[
+        str | None, typer.Option(envvar="TRADELEDGER_API_KEY", help="your API key, with --api")
+    ] = None,
     rpc: Rpc = None,
     as_json: AsJson = False,
 ) -> None:
@@ -248,9 +287,17 @@ def verify(
         url = _rpc(rpc)
         opened = Pack.open(pack) if pack is not None else None
         audit = AuditChain(url, _manifest(manifest, opened, url))
-        report = verify_target(audit, target, pack=opened, salt=salt, key=key, doc_id=doc_id, sealed=sealed)
+        if api is not None and not api_key:
+            raise InvalidInput("--api needs --api-key (or TRADELEDGER_API_KEY)", code="api_key_required")
+        source = ApiSource(api, api_key or "") if api is not None else None
+        report = verify_target(
+            audit, target, pack=opened, salt=salt, key=key, doc_id=doc_id, sealed=sealed, api=source
+        )
     except TradeLedgerError as exc:
         err.print(f"[bold red]error[/] [dim]({exc.code})[/]: {exc.detail}")
+        raise typer.Exit(2) from exc
+    except ValueError as exc:  # a salt, key or id that is not 32 bytes of hex
+        err.print(f"[bold red]error[/] [dim](invalid_input)[/]: {exc}; give 0x and 64 hex digits")
         raise typer.Exit(2) from exc
     _print([report], as_json)
 

@@ -181,7 +181,7 @@ def _sealed_copy(
         return
     try:
         plain = open_sealed(sealed, key, doc_id)
-    except TradeLedgerError as exc:
+    except (TradeLedgerError, ValueError) as exc:  # a wrong key, a changed byte, a key of the wrong size
         report.check("encrypted copy", False, f"cannot open it: {exc}")
         return
     report.check(
