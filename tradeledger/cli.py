@@ -41,7 +41,6 @@ app.add_typer(carbon_app, name="carbon")
 app.add_typer(lc_app, name="lc")
 app.add_typer(compliance_app, name="compliance")
 app.add_typer(audit_app, name="audit")
-app.command("verify")(verify)
 console = Console()
 
 
@@ -723,6 +722,9 @@ def keys_api_key(
         return
     console.print(f"API key for {org_id} (shown once): [bold]{plaintext}[/]")
 
+
+# after the commands above, so that the help lists it beside the audit commands
+app.command("verify")(verify)
 
 if __name__ == "__main__":
     app()
