@@ -11,7 +11,7 @@ STAMPS := .stamps
 run: bootstrap
 	$(BIN)/tradeledger up
 
-test: bootstrap $(STAMPS)/kubo-peer
+test: bootstrap $(STAMPS)/kubo-peer $(STAMPS)/chromium
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bootstrap: $(STAMPS)/python $(STAMPS)/node contracts
@@ -33,6 +33,24 @@ $(STAMPS)/node: package.json package-lock.json
 $(STAMPS)/kubo-peer: tests/kubo_peer/package.json tests/kubo_peer/package-lock.json
 	cd tests/kubo_peer && npm install --no-save --no-audit --no-fund --omit=optional
 	@mkdir -p $(STAMPS) && touch $@
+
+# Debian's chromium for the browser tests: Playwright drives /usr/bin/chromium, never a browser download.
+# Made again when chromium was removed after the stamp.
+CHROMIUM := /usr/bin/chromium
+$(STAMPS)/chromium: $(if $(wildcard $(CHROMIUM)),,chromium-missing)
+	@test -x $(CHROMIUM) || { \
+	  SUDO=$$(test "$$(id -u)" = 0 || echo sudo); \
+	  echo "installing Debian's chromium for the browser tests (apt-get)"; \
+	  $$SUDO apt-get update -qq && \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; \
+	  test -x $(CHROMIUM) || { \
+	    echo "the browser tests need Debian's chromium at $(CHROMIUM); install it with:"; \
+	    echo "  sudo apt-get update && sudo apt-get install -y --no-install-recommends chromium"; \
+	    exit 1; }; }
+	@mkdir -p $(STAMPS) && touch $@
+
+.PHONY: chromium-missing
+chromium-missing:
 
 contracts: $(STAMPS)/python $(STAMPS)/node
 	$(BIN)/python -m chain.compiler
