@@ -376,21 +376,12 @@ def parse_purchase_order_csv(
     if not rows:
         raise InvalidDocument("the CSV has a header but no lines", code="empty_csv")
     first = rows[0]
-    for i, row in enumerate(rows[1:], start=3):
-        for field in CSV_HEADER_FIELDS:
-            if row.get(field, "") != first.get(field, ""):
-                raise InvalidDocument(
-                    f"row {i}: {field} differs from the first row; one PO per file", code="csv_inconsistent"
-                )
+    lines = [_csv_line(row) for row in rows]
+    problems = _csv_row_problems(rows, lines)
+    if problems:
+        more = f" ({len(problems)} problems in all, see errors)" if len(problems) > 1 else ""
+        raise InvalidDocument(problems[0]["msg"] + more, code=problems[0]["code"], errors=problems)
     header_fields = {f: first.get(f) or None for f in CSV_HEADER_FIELDS}
-    line_fields = ("line_no", "item", "description", "quantity", "unit", "unit_price", "tax")
-    lines = [
-        {
-            **{k: row.get(k, "") for k in line_fields},
-            **({"hs_code": row["hs_code"]} if row.get("hs_code") else {}),
-        }
-        for row in rows
-    ]
     body = {
         **header_fields,
         "buyer": buyer,
@@ -399,6 +390,53 @@ def parse_purchase_order_csv(
         "cross_border": cross_border,
     }
     return parse_purchase_order(body)
+
+
+def _csv_line(row: Mapping[str, str]) -> dict[str, str]:
+    line_fields = ("line_no", "item", "description", "quantity", "unit", "unit_price", "tax")
+    return {
+        **{k: row.get(k, "") for k in line_fields},
+        **({"hs_code": row["hs_code"]} if row.get("hs_code") else {}),
+    }
+
+
+def _csv_row_problems(rows: list[dict[str, str]], lines: list[dict[str, str]]) -> list[dict[str, Any]]:
+    """Every row's problems, not just the first: ``{"row", "line_no", "code", "msg"}`` each, rows numbered
+    as a spreadsheet shows them (the header is row 1). Problems of the PO itself (its currency, dates)
+    are left to ``parse_purchase_order``."""
+    first = rows[0]
+    try:
+        currency: str | None = _currency(first)
+    except InvalidDocument:
+        currency = None  # reported once for the whole PO, not on every line
+    problems: list[dict[str, Any]] = []
+    seen: dict[str, int] = {}
+    for number, (row, line) in enumerate(zip(rows, lines, strict=True), start=2):
+        line_no = line["line_no"]
+
+        def problem(code: str, msg: str, number: int = number, line_no: str = line_no) -> None:
+            problems.append({"row": number, "line_no": line_no, "code": code, "msg": f"row {number}: {msg}"})
+
+        for field in CSV_HEADER_FIELDS:
+            if row.get(field, "") != first.get(field, ""):
+                problem("csv_inconsistent", f"{field} differs from the first row; one PO per file")
+        if line_no in seen:
+            problem("duplicate_line", f"line {line_no} is on row {seen[line_no]} already")
+        seen.setdefault(line_no, number)
+        if currency is None:
+            continue
+        try:
+            Line.model_validate(_priced_lines([line], currency, "line_no")[0])
+        except InvalidDocument as exc:
+            problem(exc.code, exc.detail)
+        except ValidationError as exc:
+            for error in exc.errors():
+                where = ".".join(str(p) for p in error["loc"])
+                problem(
+                    "invalid_document",
+                    f"line {line_no} {where}: {error['msg'].removeprefix('Value error, ')}",
+                )
+    return problems
 
 
 def parse_invoice(data: Mapping[str, Any]) -> Invoice:

@@ -95,6 +95,38 @@ def test_bad_csv_is_refused_with_a_code(text: str, code: str) -> None:
     assert err.value.code == code
 
 
+def test_a_bad_csv_names_every_row_with_a_problem_not_just_the_first() -> None:
+    text = (
+        CSV_COMMA.replace(",2500,", ",lots,")
+        + "PO-2026-001,USD,2026-03-01,3,NUT-M8,Nut,10,BARREL,0.105\n"
+        + "PO-2026-001,USD,2026-03-01,2,BLT-M8,Bolt M8,1,EA,1.00\n"
+        + "PO-OTHER,USD,2026-03-01,5,WSH-M8,Washer,1,EA,1.00\n"
+    )
+
+    with pytest.raises(InvalidDocument) as err:
+        parse_purchase_order_csv(text, buyer=BUYER, supplier=SUPPLIER)
+
+    problems = [(p["row"], p["line_no"], p["code"]) for p in err.value.extra["errors"]]
+    assert problems == [
+        (3, "2", "invalid_number"),
+        (4, "3", "amount_precision"),
+        (5, "2", "duplicate_line"),
+        (6, "5", "csv_inconsistent"),
+    ]
+    assert err.value.code == "invalid_number"
+    assert err.value.detail.startswith("row 3: line 2 quantity: 'lots' is not a number (4 problems")
+    assert all(p["msg"].startswith(f"row {p['row']}: ") for p in err.value.extra["errors"])
+
+
+def test_a_csv_row_failing_the_line_model_names_the_field() -> None:
+    with pytest.raises(InvalidDocument) as err:
+        parse_purchase_order_csv(CSV_COMMA.replace(",PCE,", ",BARREL,"), buyer=BUYER, supplier=SUPPLIER)
+
+    [problem] = err.value.extra["errors"]
+    assert (problem["row"], problem["line_no"], problem["code"]) == (3, "2", "invalid_document")
+    assert problem["msg"].startswith("row 3: line 2 unit: unknown unit 'BARREL'")
+
+
 def _invoice(**changes: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
         "invoice_number": "INV-1",
