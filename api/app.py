@@ -28,12 +28,13 @@ from api.receivables.router import router as receivables_router
 from api.settings import Settings, get_settings
 from api.system.router import Metrics, record_request
 from api.system.router import router as system_router
+from api.web import site as web_site
 
 API_VERSION = "0.1.0"
 
 
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
-    """The app over ``engine`` (default: ``settings.database_url``, already migrated).
+    """The API and the web UI over ``engine`` (default: ``settings.database_url``, already migrated).
 
     ``app.state.chain`` and ``app.state.indexer`` are set by the supervisor; without them
     the app serves reads and answers writes with 503 ``chain_unavailable``.
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(carbon_score_router)
     app.include_router(audit_router)
     app.include_router(compliance_router)
+    web_site.install(app)  # the web UI at /
     document_raw_bodies(app, PurchaseOrderIn)
     return app
 

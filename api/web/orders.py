@@ -1,0 +1,134 @@
+"""Purchase orders: the list, the buyer's upload form (CSV or JSON) and an order's page.
+
+The upload calls ``OrdersService.upload`` as ``POST /api/v1/purchase-orders`` does; a CSV's problems are
+shown per row (``InvalidDocument.extra["errors"]``), a JSON body's per field.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+from sqlmodel import Session
+
+from api.auth.service import Caller
+from api.db import SessionDep
+from api.orders.schemas import OrderOut, PurchaseOrderIn
+from api.orders.service import OrdersService
+from api.participants.service import ParticipantsService
+from api.web.pages import WebRoute, render
+from api.web.session import FormWriter, PageViewer, Viewer
+from chain.errors import InvalidDocument, InvalidInput, TradeLedgerError
+
+router = APIRouter(prefix="/purchase-orders", route_class=WebRoute, include_in_schema=False)
+
+
+@dataclass
+class UploadForm:
+    """What the upload form was filled with, shown again beside its errors."""
+
+    supplier: str = ""
+    cross_border: bool = False
+    filename: str = ""
+    error: TradeLedgerError | None = None
+    problems: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _orders_page(
+    request: Request, session: Session, viewer: Viewer, form: UploadForm, status: int = 200
+) -> Response:
+    svc = OrdersService(session)
+    directory = ParticipantsService(session).directory()
+    context = {
+        "orders": [svc.out(row, viewer.caller, detail=False) for row in svc.for_caller(viewer.caller)],
+        "names": {org.org_id: org.name for org in directory},
+        "suppliers": [org for org in directory if org.role == "supplier" and org.status == "active"],
+        "can_upload": viewer.caller.role == "core_enterprise",
+        "form": form,
+    }
+    return render(request, "orders/list.html", context, status=status)
+
+
+@router.get("", response_class=HTMLResponse)
+def orders(request: Request, session: SessionDep, viewer: PageViewer) -> Response:
+    return _orders_page(request, session, viewer, UploadForm())
+
+
+@router.post("", response_class=HTMLResponse)
+async def upload(
+    request: Request,
+    session: SessionDep,
+    viewer: FormWriter,
+    document: Annotated[UploadFile | None, File(description="the purchase order, CSV or JSON")] = None,
+    supplier: Annotated[str, Form()] = "",
+    cross_border: Annotated[bool, Form()] = False,
+) -> Response:
+    """Upload a purchase order as the buyer; on success, the order's page (303), else the form again."""
+    form = UploadForm(supplier, cross_border, document.filename or "" if document else "")
+    raw = await document.read() if document is not None else b""
+    try:
+        order = await run_in_threadpool(_upload, request, session, viewer.caller, form, raw)
+    except TradeLedgerError as error:
+        form.error, form.problems = error, list(error.extra.get("errors", []))
+        return _orders_page(request, session, viewer, form, status=error.status)
+    return RedirectResponse(f"/purchase-orders/{order.id}?uploaded=1", status_code=303)
+
+
+def _upload(request: Request, session: Session, caller: Caller, form: UploadForm, raw: bytes) -> OrderOut:
+    if not raw.strip():
+        raise InvalidInput("choose the purchase order file (CSV or JSON) to upload", code="missing_file")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidInput("the file must be UTF-8 text", code="invalid_csv_encoding") from None
+    svc = OrdersService.for_request(session, request)
+    if form.filename.lower().endswith(".json") or text.lstrip().startswith("{"):
+        return svc.upload(caller, _json_order(text, form))
+    return svc.upload(caller, csv=text, supplier=form.supplier, cross_border=form.cross_border)
+
+
+def _json_order(text: str, form: UploadForm) -> PurchaseOrderIn:
+    """The JSON purchase order, its supplier and cross-border flag taken from the form where it has none."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidDocument(f"the file is not valid JSON ({exc})", code="invalid_json") from None
+    if not isinstance(data, dict):
+        raise InvalidDocument("the JSON file must hold one purchase order object", code="invalid_json")
+    data.setdefault("supplier", form.supplier)
+    data["cross_border"] = bool(data.get("cross_border")) or form.cross_border
+    try:
+        return PurchaseOrderIn.model_validate(data)
+    except ValidationError as exc:
+        problems = [
+            {"field": ".".join(str(p) for p in e["loc"]), "code": e["type"], "msg": e["msg"]}
+            for e in exc.errors()
+        ]
+        first = problems[0]
+        raise InvalidDocument(
+            f"{first['field']}: {first['msg']} ({len(problems)} problem(s) in all)",
+            code="invalid_document",
+            errors=problems,
+        ) from None
+
+
+@router.get("/{order_id}", response_class=HTMLResponse)
+def order(
+    request: Request, order_id: str, session: SessionDep, viewer: PageViewer, uploaded: bool = False
+) -> Response:
+    svc = OrdersService(session)
+    out = svc.out(svc.visible(viewer.caller, order_id), viewer.caller)
+    po = next((d for d in out.documents if d.type == "purchase_order" and d.content), None)
+    context = {
+        "order": out,
+        "lines": po.content.get("lines", []) if po and po.content else [],
+        "registered": next((e for e in out.timeline if e.event == "OrderRegistered"), None),
+        "names": {org.org_id: org.name for org in ParticipantsService(session).directory()},
+        "uploaded": uploaded,
+    }
+    return render(request, "orders/detail.html", context)

@@ -1,0 +1,26 @@
+"""``install``: the web UI's routes and static files on the app (the API stays under ``/api/v1``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from api.web import orders, router
+from chain.config import project_root
+
+STATIC = Path(__file__).parent / "static"
+
+
+def htmx_dist() -> Path:
+    """htmx as npm installed it (``package.json``; ``make`` runs ``npm ci``), served from here, no CDN."""
+    return project_root() / "node_modules" / "htmx.org" / "dist"
+
+
+def install(app: FastAPI) -> None:
+    app.include_router(router.router)
+    app.include_router(orders.router)
+    # the pages work without it (forms post as forms): a checkout without node_modules still serves them
+    app.mount("/static/vendor/htmx", StaticFiles(directory=htmx_dist(), check_dir=False), name="htmx")
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")

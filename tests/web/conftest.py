@@ -1,0 +1,137 @@
+"""Browser tests: the app served by uvicorn over the test chain with the demo consortium, driven by
+Playwright in Debian's headless chromium (``/usr/bin/chromium``; never a browser download).
+
+Screenshots of each main page, at laptop and phone widths, go to ``test-artifacts/web/``.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from sqlalchemy import Engine, func
+from sqlmodel import Session, select
+
+from api.app import create_app
+from api.db import make_engine, migrate
+from api.orders.models import OrderRow
+from api.projections import all_projections
+from api.settings import Settings
+from chain.config import project_root
+from chain.indexer import Indexer
+from chain.node import free_port
+from tests.conftest import ChainHarness
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = project_root() / "test-artifacts" / "web"
+WIDTHS = {"laptop": (1280, 800), "phone": (390, 844)}
+
+
+@dataclass
+class WebStack:
+    """The running app: its URL, the demo organisations (handle -> org_id, name, role, api_key)."""
+
+    url: str
+    orgs: dict[str, dict[str, str]]
+    engine: Engine
+
+    def key(self, handle: str) -> str:
+        return self.orgs[handle]["api_key"]
+
+    def order_count(self) -> int:
+        with Session(self.engine) as session:
+            return int(session.exec(select(func.count()).select_from(OrderRow)).one())
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Path:
+    """Debian's chromium; skipped without it, except in CI, where that is a failure (``make test``
+    installs it)."""
+    if not os.access(CHROMIUM, os.X_OK):
+        why = f"{CHROMIUM} is missing; `make test` installs it (apt-get install chromium)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true: {why}")
+        pytest.skip(why)
+    return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def browser(chromium: Path) -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(chromium), headless=True)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def context(browser: Browser) -> Iterator[BrowserContext]:
+    """A fresh browser profile (no cookies) at laptop width."""
+    width, height = WIDTHS["laptop"]
+    ctx = browser.new_context(viewport={"width": width, "height": height})
+    ctx.set_default_timeout(15_000)
+    yield ctx
+    ctx.close()
+
+
+@pytest.fixture
+def page(context: BrowserContext) -> Page:
+    return context.new_page()
+
+
+@pytest.fixture(scope="module")
+def web_stack(deployed: ChainHarness, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebStack]:
+    """The app (API and web UI) on a free port, over the test chain and a fresh SQLite database, with the
+    demo consortium of ``tradeledger up`` seeded; the chain is rolled back afterwards."""
+    import uvicorn
+
+    from tradeledger.demo import seed_demo
+
+    snapshot = deployed.snapshot()
+    engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('web') / 'web.db'}")
+    migrate(engine)
+    indexer = Indexer(deployed.chain, engine, all_projections())
+    indexer.sync()
+    with Session(engine) as session:
+        orgs = seed_demo(session, deployed.chain, indexer)
+    app = create_app(Settings(environment="test"), engine=engine)
+    app.state.chain, app.state.indexer = deployed.chain, indexer
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, name="web-stack", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started, "uvicorn did not start"
+    try:
+        yield WebStack(f"http://127.0.0.1:{port}", orgs, engine)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        engine.dispose()
+        deployed.revert(snapshot)
+
+
+def screenshots(page: Page, name: str) -> list[Path]:
+    """Full-page screenshots of ``page`` at laptop and phone widths
+    (``test-artifacts/web/<name>-<width>.png``),
+    checking at each that the page is no wider than the window (wide tables scroll in their own box)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    size = page.viewport_size
+    paths = []
+    for width, height in WIDTHS.values():
+        page.set_viewport_size({"width": width, "height": height})
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{name} is {overflow} px wider than a {width} px window"
+        path = ARTIFACTS / f"{name}-{width}.png"
+        page.screenshot(path=str(path), full_page=True)
+        paths.append(path)
+    if size is not None:
+        page.set_viewport_size(size)
+    return paths
