@@ -4,7 +4,7 @@ Embedded default: anvil (state persisted under var/chain), contracts deployed
 once, the demo consortium, the indexer following the chain, an MQTT broker
 (amqtt), the IoT oracle, a slow demo device simulator, the embedded customs
 authority and three customs oracle operators, and the API with its OpenAPI
-docs. A second run resumes the same chain and database.
+docs and the web UI. A second run resumes the same chain and database.
 """
 
 from __future__ import annotations
@@ -95,6 +95,7 @@ def run_stack(console: Console, *, api_port: int | None = None) -> None:
 
         base = f"http://{settings.api_host}:{port}"
         table = Table(title="tradeledger is running", show_header=False)
+        table.add_row("web UI", f"{base}/ (sign in with an API key)")
         table.add_row("API", f"{base}/api/v1")
         table.add_row("OpenAPI docs", f"{base}/docs")
         table.add_row("health / metrics", f"{base}/healthz  {base}/metrics")

@@ -78,6 +78,9 @@ def test_up_serves_the_demo_consortium_and_a_second_run_resumes_it(tmp_path: Pat
         credentials = json.loads((tmp_path / "var" / "demo-credentials.json").read_text())
         key = credentials["acme-motors"]["api_key"]
         orgs = httpx.get(f"{base}/api/v1/organisations", headers={"Authorization": f"Bearer {key}"}).json()
+        web = httpx.post(
+            f"{base}/login", data={"api_key": key}, headers={"Origin": base}, follow_redirects=True
+        )
         deadline = time.monotonic() + 60  # the demo simulator -> embedded broker -> oracle, unprompted
         ingestion: dict[str, int] = {}
         while time.monotonic() < deadline and ingestion.get("accepted", 0) < 6:
@@ -99,6 +102,8 @@ def test_up_serves_the_demo_consortium_and_a_second_run_resumes_it(tmp_path: Pat
     assert "embedded customs authority" in log.read_text()
     assert "3 oracle operators attesting, final at 2 of them" in log.read_text()
     assert key in log.read_text()  # the demo keys are printed
+    assert f"{base}/ (sign in with an API key)" in log.read_text()  # in the table `up` prints
+    assert web.status_code == 200 and "<h1>ACME Motors</h1>" in web.text  # the web UI, signed in
     assert {o["name"] for o in orgs} == {
         "Consortium Operator",
         "ACME Motors",
