@@ -155,6 +155,29 @@ class OrdersService(ChainService):
 
     # --- writes -------------------------------------------------------------------------------
 
+    def parse(
+        self,
+        caller: Caller,
+        body: PurchaseOrderIn | None = None,
+        *,
+        csv: str | None = None,
+        supplier: str | None = None,
+        cross_border: bool = False,
+    ) -> PurchaseOrder:
+        """The purchase order a buyer would upload, normalised; nothing is written (``upload`` registers
+        it; the web UI's form checks a file with it before it is sent)."""
+        if caller.role != "core_enterprise":
+            raise Forbidden("only core enterprises (buyers) upload purchase orders", code="role_required")
+        if csv is not None:
+            if not supplier:
+                raise InvalidInput("a CSV upload needs ?supplier=<organisation id>", code="missing_supplier")
+            return parse_purchase_order_csv(
+                csv, buyer=caller.org_id, supplier=supplier.lower(), cross_border=cross_border
+            )
+        assert body is not None
+        data: dict[str, Any] = body.model_dump(mode="json")
+        return parse_purchase_order({**data, "buyer": caller.org_id, "supplier": body.supplier.lower()})
+
     def upload(
         self,
         caller: Caller,
@@ -166,18 +189,7 @@ class OrdersService(ChainService):
     ) -> OrderOut:
         """Anchor the PO document and register the order, as the buyer."""
         chain, _ = self._wired()
-        if caller.role != "core_enterprise":
-            raise Forbidden("only core enterprises (buyers) upload purchase orders", code="role_required")
-        if csv is not None:
-            if not supplier:
-                raise InvalidInput("a CSV upload needs ?supplier=<organisation id>", code="missing_supplier")
-            po = parse_purchase_order_csv(
-                csv, buyer=caller.org_id, supplier=supplier.lower(), cross_border=cross_border
-            )
-        else:
-            assert body is not None
-            data: dict[str, Any] = body.model_dump(mode="json")
-            po = parse_purchase_order({**data, "buyer": caller.org_id, "supplier": body.supplier.lower()})
+        po = self.parse(caller, body, csv=csv, supplier=supplier, cross_border=cross_border)
         if (
             self.session.exec(
                 select(StoredDocument).where(

@@ -379,7 +379,7 @@ def parse_purchase_order_csv(
     lines = [_csv_line(row) for row in rows]
     problems = _csv_row_problems(rows, lines)
     if problems:
-        more = f" ({len(problems)} problems in all, see errors)" if len(problems) > 1 else ""
+        more = f" ({len(problems)} problems in all)" if len(problems) > 1 else ""
         raise InvalidDocument(problems[0]["msg"] + more, code=problems[0]["code"], errors=problems)
     header_fields = {f: first.get(f) or None for f in CSV_HEADER_FIELDS}
     body = {

@@ -7,10 +7,11 @@ shown per row (``InvalidDocument.extra["errors"]``), a JSON body's per field.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
@@ -26,6 +27,7 @@ from api.web.session import FormWriter, PageViewer, Viewer
 from chain.errors import InvalidDocument, InvalidInput, TradeLedgerError
 
 router = APIRouter(prefix="/purchase-orders", route_class=WebRoute, include_in_schema=False)
+T = TypeVar("T")
 
 
 @dataclass
@@ -35,6 +37,7 @@ class UploadForm:
     supplier: str = ""
     cross_border: bool = False
     filename: str = ""
+    raw: bytes = field(default=b"", repr=False)
     error: TradeLedgerError | None = None
     problems: list[dict[str, Any]] = field(default_factory=list)
 
@@ -59,37 +62,61 @@ def orders(request: Request, session: SessionDep, viewer: PageViewer) -> Respons
     return _orders_page(request, session, viewer, UploadForm())
 
 
-@router.post("", response_class=HTMLResponse)
-async def upload(
-    request: Request,
-    session: SessionDep,
-    viewer: FormWriter,
+async def _upload_form(
     document: Annotated[UploadFile | None, File(description="the purchase order, CSV or JSON")] = None,
     supplier: Annotated[str, Form()] = "",
     cross_border: Annotated[bool, Form()] = False,
-) -> Response:
-    """Upload a purchase order as the buyer; on success, the order's page (303), else the form again."""
-    form = UploadForm(supplier, cross_border, document.filename or "" if document else "")
+) -> UploadForm:
     raw = await document.read() if document is not None else b""
+    return UploadForm(supplier, cross_border, (document.filename or "") if document else "", raw)
+
+
+UploadFormDep = Annotated[UploadForm, Depends(_upload_form)]
+
+
+@router.post("", response_class=HTMLResponse)
+async def upload(request: Request, session: SessionDep, viewer: FormWriter, form: UploadFormDep) -> Response:
+    """Upload a purchase order as the buyer; on success, the order's page (303), else the form again."""
     try:
-        order = await run_in_threadpool(_upload, request, session, viewer.caller, form, raw)
+        order = await run_in_threadpool(_upload, request, session, viewer.caller, form)
     except TradeLedgerError as error:
         form.error, form.problems = error, list(error.extra.get("errors", []))
         return _orders_page(request, session, viewer, form, status=error.status)
     return RedirectResponse(f"/purchase-orders/{order.id}?uploaded=1", status_code=303)
 
 
-def _upload(request: Request, session: Session, caller: Caller, form: UploadForm, raw: bytes) -> OrderOut:
+@router.post("/check", response_class=HTMLResponse)
+def check(request: Request, session: SessionDep, viewer: FormWriter, form: UploadFormDep) -> Response:
+    """The upload form's file checked as it is chosen (htmx swaps this fragment in): its problems, or
+    what would be uploaded. Nothing is written; without JavaScript the upload reports the same."""
+    context: dict[str, Any] = {"form": form}
+    if form.raw.strip() and form.supplier:
+        try:
+            context["po"] = _send(OrdersService(session).parse, viewer.caller, form)
+        except TradeLedgerError as error:
+            form.error, form.problems = error, list(error.extra.get("errors", []))
+    return render(request, "orders/_check.html", context)
+
+
+def _upload(request: Request, session: Session, caller: Caller, form: UploadForm) -> OrderOut:
+    return _send(OrdersService.for_request(session, request).upload, caller, form)
+
+
+def _send(action: Callable[..., T], caller: Caller, form: UploadForm) -> T:
+    """``OrdersService.upload`` or ``.parse`` on the form's file: JSON (by name or content) or else CSV."""
+    text = _text(form.raw)
+    if form.filename.lower().endswith(".json") or text.lstrip().startswith("{"):
+        return action(caller, _json_order(text, form))
+    return action(caller, csv=text, supplier=form.supplier, cross_border=form.cross_border)
+
+
+def _text(raw: bytes) -> str:
     if not raw.strip():
         raise InvalidInput("choose the purchase order file (CSV or JSON) to upload", code="missing_file")
     try:
-        text = raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InvalidInput("the file must be UTF-8 text", code="invalid_csv_encoding") from None
-    svc = OrdersService.for_request(session, request)
-    if form.filename.lower().endswith(".json") or text.lstrip().startswith("{"):
-        return svc.upload(caller, _json_order(text, form))
-    return svc.upload(caller, csv=text, supplier=form.supplier, cross_border=form.cross_border)
 
 
 def _json_order(text: str, form: UploadForm) -> PurchaseOrderIn:

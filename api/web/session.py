@@ -6,7 +6,7 @@ organisation takes effect at once). It is HttpOnly (no script reads it), SameSit
 site's page sends it), a session cookie (gone when the browser closes) and Secure in production.
 Every state-changing form must also come from a page of this site: its ``Origin`` (or, without one,
 its ``Referer``) must name the host the request was sent to; anything else is refused with 403
-``csrf_failed`` before the form is read.
+``csrf_failed`` before anything is done with it.
 """
 
 from __future__ import annotations

@@ -223,6 +223,38 @@ def test_a_malformed_csv_shows_each_bad_line_and_creates_no_order(web_stack: Web
     screenshots(page, "upload-errors")
 
 
+def test_the_form_checks_a_file_as_it_is_chosen_before_anything_is_sent(
+    web_stack: WebStack, page: Page
+) -> None:
+    sign_in(page, web_stack, BUYER)
+    page.goto(web_stack.url + "/purchase-orders")
+    check = page.locator("#upload-check")
+    before = web_stack.order_count()
+
+    page.get_by_label("Purchase order file (CSV or JSON)").set_input_files(
+        files=[{"name": "bad.csv", "mimeType": "text/csv", "buffer": BAD_CSV.encode()}]
+    )
+    expect(check).to_contain_text("Choose the supplier too")
+    page.get_by_label("Supplier").select_option(label="Shenzhen Precision Parts")
+
+    expect(check.get_by_role("alert")).to_contain_text("invalid_number")
+    expect(check.locator("table.problems tbody tr")).to_have_count(3)
+    screenshots(page, "upload-check")
+
+    page.get_by_label("Purchase order file (CSV or JSON)").set_input_files(
+        files=[
+            {"name": "po.csv", "mimeType": "text/csv", "buffer": PO_CSV.format(po="PO-WEB-CHECK").encode()}
+        ]
+    )
+
+    expect(check).to_have_text(
+        re.compile(r"PO-WEB-CHECK: 2 lines,\s+110,000.00 USD. The file is ready to upload.")
+    )
+    expect(check.get_by_role("alert")).to_have_count(0)
+    assert web_stack.order_count() == before  # checked, not uploaded
+    assert page.url == web_stack.url + "/purchase-orders"
+
+
 def test_the_buyer_uploads_a_json_order_and_a_bad_one_names_its_fields(
     web_stack: WebStack, page: Page
 ) -> None:
