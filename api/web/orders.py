@@ -39,7 +39,10 @@ class UploadForm:
     filename: str = ""
     raw: bytes = field(default=b"", repr=False)
     error: TradeLedgerError | None = None
-    problems: list[dict[str, Any]] = field(default_factory=list)
+    problems: list[dict[str, Any]] = field(default_factory=list)  # per CSV row or JSON field
+
+    def failed(self, error: TradeLedgerError) -> None:
+        self.error, self.problems = error, list(error.extra.get("errors", []))
 
 
 def _orders_page(
@@ -80,7 +83,8 @@ async def upload(request: Request, session: SessionDep, viewer: FormWriter, form
     try:
         order = await run_in_threadpool(_upload, request, session, viewer.caller, form)
     except TradeLedgerError as error:
-        form.error, form.problems = error, list(error.extra.get("errors", []))
+        session.rollback()  # whatever the failed upload left in the session is not shown
+        form.failed(error)
         return _orders_page(request, session, viewer, form, status=error.status)
     return RedirectResponse(f"/purchase-orders/{order.id}?uploaded=1", status_code=303)
 
@@ -94,7 +98,7 @@ def check(request: Request, session: SessionDep, viewer: FormWriter, form: Uploa
         try:
             context["po"] = _send(OrdersService(session).parse, viewer.caller, form)
         except TradeLedgerError as error:
-            form.error, form.problems = error, list(error.extra.get("errors", []))
+            form.failed(error)
     return render(request, "orders/_check.html", context)
 
 
