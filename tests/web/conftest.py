@@ -31,6 +31,7 @@ from tests.conftest import ChainHarness
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = project_root() / "test-artifacts" / "web"
 WIDTHS = {"laptop": (1280, 800), "phone": (390, 844)}
+NARROWEST = (360, 740)  # checked for overflow, not kept
 
 
 @dataclass
@@ -121,14 +122,17 @@ def web_stack(deployed: ChainHarness, tmp_path_factory: pytest.TempPathFactory) 
 def screenshots(page: Page, name: str) -> list[Path]:
     """Full-page screenshots of ``page`` at laptop and phone widths
     (``test-artifacts/web/<name>-<width>.png``),
-    checking at each that the page is no wider than the window (wide tables scroll in their own box)."""
+    checking at each, and at the narrowest phone width (360 px), that the page is no wider than the window
+    (wide tables scroll in their own box)."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     size = page.viewport_size
     paths = []
-    for width, height in WIDTHS.values():
+    for width, height in [*WIDTHS.values(), NARROWEST]:
         page.set_viewport_size({"width": width, "height": height})
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, f"{name} is {overflow} px wider than a {width} px window"
+        if (width, height) == NARROWEST:
+            continue
         path = ARTIFACTS / f"{name}-{width}.png"
         page.screenshot(path=str(path), full_page=True)
         paths.append(path)
