@@ -13,13 +13,14 @@ from pathlib import Path
 
 from sqlmodel import Session
 
-from api.auth.service import create_api_key
+from api.auth.service import authenticate, create_api_key
 from api.participants.models import Organisation
 from api.participants.service import ParticipantsService
 from chain import governance
 from chain.client import Chain, org_key_name
 from chain.config import var_dir
 from chain.deploy import OPERATOR_HANDLE
+from chain.errors import Unauthorized
 from chain.ids import org_id, to_hex32
 from chain.indexer import Indexer
 from chain.policy import Role
@@ -56,7 +57,7 @@ def seed_demo(session: Session, chain: Chain, indexer: Indexer) -> dict[str, dic
     service = ParticipantsService(session, chain, indexer)
     for handle, name, role, legal_id in ((OPERATOR_HANDLE, "", "operator", ""), *DEMO_ORGS):
         org = session.get(Organisation, to_hex32(org_id(handle)))
-        if handle in creds and org is not None:
+        if handle in creds and org is not None and _still_valid(session, creds[handle]["api_key"]):
             continue
         if org is None:  # the operator always exists: deployment registers it
             org, api_key, _ = service.register(handle=handle, name=name, role=role, legal_id=legal_id)
@@ -67,6 +68,16 @@ def seed_demo(session: Session, chain: Chain, indexer: Indexer) -> dict[str, dic
         path.chmod(0o600)
     grant_risk_reviewers(chain, [h for h, _, role, _ in DEMO_ORGS if role == "financier"])
     return creds
+
+
+def _still_valid(session: Session, api_key: str) -> bool:
+    """Whether a recorded demo key opens this database (a rebuilt database keeps the credentials
+    file but not the keys: those organisations get new keys)."""
+    try:
+        authenticate(session, api_key)
+    except Unauthorized:
+        return False
+    return True
 
 
 def grant_risk_reviewers(chain: Chain, handles: list[str]) -> None:
