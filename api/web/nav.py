@@ -13,6 +13,13 @@ class Link:
 
 HOME = Link("Home", "/")
 PURCHASE_ORDERS = Link("Purchase orders", "/purchase-orders")
+RECEIVABLES = Link("Invoices & receivables", "/receivables")
+FINANCING = Link("Financing", "/financing")
+CREDITS = Link("Letters of credit", "/letters-of-credit")
+SHIPMENTS = Link("Shipments", "/shipments")
+DECLARATIONS = Link("Customs declarations", "/declarations")
+CARBON = Link("Carbon", "/carbon")
+AUDIT = Link("Audit", "/audit")
 
 ROLE_LABELS = {
     "core_enterprise": "Core enterprise (buyer)",
@@ -28,8 +35,15 @@ ROLE_LABELS = {
 }
 
 SECTIONS: dict[str, tuple[Link, ...]] = {
-    "core_enterprise": (PURCHASE_ORDERS,),
-    "supplier": (PURCHASE_ORDERS,),
+    "core_enterprise": (PURCHASE_ORDERS, RECEIVABLES, CREDITS, SHIPMENTS, CARBON),
+    "supplier": (PURCHASE_ORDERS, RECEIVABLES, FINANCING, CREDITS, SHIPMENTS, CARBON),
+    "financier": (FINANCING, RECEIVABLES, CREDITS, CARBON),
+    "logistics": (SHIPMENTS, CARBON),
+    "customs_oracle": (DECLARATIONS,),
+    "iot_oracle": (CARBON,),
+    "carbon_verifier": (CARBON,),
+    "auditor": (AUDIT, CARBON),
+    "regulator": (AUDIT, CARBON),
 }
 
 

@@ -30,14 +30,31 @@ BAD_CSV = HEADER + (
 )
 # what each demo organisation's header and main navigation show
 ROLES = {
-    "core_enterprise": ("Core enterprise (buyer)", ["Home", "Purchase orders"]),
-    "supplier": ("Supplier", ["Home", "Purchase orders"]),
-    "financier": ("Financier", ["Home"]),
-    "logistics": ("Logistics provider", ["Home"]),
-    "iot_oracle": ("IoT oracle", ["Home"]),
-    "carbon_verifier": ("Carbon verifier", ["Home"]),
-    "auditor": ("Auditor", ["Home"]),
-    "customs_oracle": ("Customs oracle", ["Home"]),
+    "core_enterprise": (
+        "Core enterprise (buyer)",
+        ["Home", "Purchase orders", "Invoices & receivables", "Letters of credit", "Shipments", "Carbon"],
+    ),
+    "supplier": (
+        "Supplier",
+        [
+            "Home",
+            "Purchase orders",
+            "Invoices & receivables",
+            "Financing",
+            "Letters of credit",
+            "Shipments",
+            "Carbon",
+        ],
+    ),
+    "financier": (
+        "Financier",
+        ["Home", "Financing", "Invoices & receivables", "Letters of credit", "Carbon"],
+    ),
+    "logistics": ("Logistics provider", ["Home", "Shipments", "Carbon"]),
+    "iot_oracle": ("IoT oracle", ["Home", "Carbon"]),
+    "carbon_verifier": ("Carbon verifier", ["Home", "Carbon"]),
+    "auditor": ("Auditor", ["Home", "Audit", "Carbon"]),
+    "customs_oracle": ("Customs oracle", ["Home", "Customs declarations"]),
     "operator": ("Consortium operator", ["Home"]),
 }
 
