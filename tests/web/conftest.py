@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
@@ -139,3 +139,14 @@ def screenshots(page: Page, name: str) -> list[Path]:
     if size is not None:
         page.set_viewport_size(size)
     return paths
+
+
+def sign_in(page: Page, stack: WebStack, handle: str) -> None:
+    page.goto(stack.url + "/")
+    page.get_by_label("API key").fill(stack.key(handle))
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("header .org-name")).to_have_text(stack.orgs[handle]["name"])
+
+
+def nav_links(page: Page) -> list[str]:
+    return page.get_by_role("navigation", name="Main").get_by_role("link").all_inner_texts()

@@ -11,7 +11,7 @@ from playwright.sync_api import BrowserContext, Page, expect
 from sqlmodel import Session, select
 
 from api.orders.models import OrderRow
-from tests.web.conftest import WebStack, screenshots
+from tests.web.conftest import WebStack, nav_links, screenshots, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.chain]
 
@@ -57,17 +57,6 @@ ROLES = {
     "customs_oracle": ("Customs oracle", ["Home", "Customs declarations"]),
     "operator": ("Consortium operator", ["Home"]),
 }
-
-
-def sign_in(page: Page, stack: WebStack, handle: str) -> None:
-    page.goto(stack.url + "/")
-    page.get_by_label("API key").fill(stack.key(handle))
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.locator("header .org-name")).to_have_text(stack.orgs[handle]["name"])
-
-
-def nav_links(page: Page) -> list[str]:
-    return page.get_by_role("navigation", name="Main").get_by_role("link").all_inner_texts()
 
 
 def upload(
