@@ -60,8 +60,9 @@ lint: bootstrap
 	$(BIN)/ruff format --check chain api tradeledger tests bench
 	$(BIN)/mypy
 
+# every benchmark on the embedded default, one report in bench/results/ (BENCH_SCALE=0.1 for a quick run)
 bench: bootstrap
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench --scale $(or $(BENCH_SCALE),1)
 
 clean:
 	rm -rf $(STAMPS) build .pytest_cache .mypy_cache .ruff_cache

@@ -16,8 +16,9 @@ if TYPE_CHECKING:
 
 
 @contextmanager
-def demo_stack(console: Console) -> Iterator[tuple[Stack, str]]:
-    """``(stack, node url)`` of a fresh embedded chain with the demo consortium (a temporary var dir)."""
+def demo_stack(console: Console) -> Iterator[tuple[Stack, str, dict[str, dict[str, str]]]]:
+    """``(stack, node url, demo credentials)`` of a fresh embedded chain with the demo consortium (a
+    temporary var dir); the credentials map each organisation handle to its id, role and API key."""
     os.environ["TRADELEDGER_VAR_DIR"] = tempfile.mkdtemp(prefix="tradeledger-bench-")
     os.environ.setdefault("TRADELEDGER_KEYSTORE_SCRYPT_N", "1024")
 
@@ -44,5 +45,5 @@ def demo_stack(console: Console) -> Iterator[tuple[Stack, str]]:
             indexer = Indexer(chain, engine, all_projections())
             indexer.sync()
             with Session(engine) as session:
-                seed_demo(session, chain, indexer)
-        yield Stack(settings, network, chain, engine, indexer), node.url
+                credentials = seed_demo(session, chain, indexer)
+        yield Stack(settings, network, chain, engine, indexer), node.url, credentials

@@ -1,20 +1,22 @@
-"""IoT ingestion: readings/s from publish to anchored proof, against raw baselines from the same run.
+"""IoT ingestion: readings/s from MQTT publish to anchored proof, against raw baselines from the same run.
 
 Baselines: the raw broker rate (QoS 1 publish -> subscriber, no processing), raw signature checks
 (eth-account's generic EIP-712 recovery and the oracle's fast path), and gas: one anchored batch
-per reading versus a batch of many.
-
-    python -m bench.iot_pipeline [--readings 2000] [--broker mqtt://127.0.0.1:1883]
+per reading versus a batch of many. Then the same readings again through two oracle processes
+(``python -m oracles.iot``) sharing the subscription (MQTT 5 ``$share/<group>/…``), with their peak
+memory. Needs an MQTT 5 broker with shared subscriptions (Mosquitto; ``TRADELEDGER_TEST_MQTT_URL``).
 """
 
 from __future__ import annotations
 
-import argparse
 import os
-import tempfile
+import subprocess
+import sys
 import threading
 import time
-from pathlib import Path
+from typing import Any
+
+from bench.core import Context, Figure, Result, Target, scaled
 
 
 def _broker_rate(url: str, count: int) -> float:
@@ -69,162 +71,240 @@ def _signature_rates(count: int) -> tuple[float, float]:
     return slow, count / (time.perf_counter() - start)
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="IoT ingestion benchmark")
-    parser.add_argument("--readings", type=int, default=2_000)
-    parser.add_argument(
-        "--broker", default=os.environ.get("TRADELEDGER_TEST_MQTT_URL", "mqtt://127.0.0.1:1883")
-    )
-    args = parser.parse_args(argv or [])
-    os.environ["TRADELEDGER_VAR_DIR"] = tempfile.mkdtemp(prefix="tradeledger-bench-iot-")
-    os.environ.setdefault("TRADELEDGER_KEYSTORE_SCRYPT_N", "1024")
+NAME = "iot_pipeline"
+TITLE = "IoT readings from MQTT publish to anchored proof, one oracle then two sharing the subscription"
+DEVICES = 20
+BATCH = 500
 
-    from rich.console import Console
-    from rich.table import Table
+
+def workload(scale: float) -> dict[str, object]:
+    return {
+        "readings per phase": scaled(6_000, scale, 100),
+        "devices": DEVICES,
+        "batch size": BATCH,
+        "QoS": 1,
+        "oracle instances": "1 (in process), then 2 processes sharing the subscription",
+    }
+
+
+def _provision(ctx: Context) -> tuple[bytes, list[bytes], Any]:
+    from chain.carbon_contracts import DeviceKind
+    from chain.client import org_key_name
+    from chain.ids import org_id
+    from iot.identity import device_id, device_key
+    from iot.readings import Domain
+
+    chain = ctx.stack.chain
+    owner = org_id("acme-motors")
+    tag = time.time_ns()
+    devices = []
+    for n in range(DEVICES):
+        device = device_id(owner, f"BENCH-{tag}-{n}")
+        chain.devices(org_key_name(owner)).register_device(
+            device, DeviceKind.ELECTRICITY_METER, b"\x02" * 32, device_key(chain.keystore, device).address
+        )
+        devices.append(device)
+    return owner, devices, Domain(chain.chain_id, chain.require_manifest().address("DeviceRegistry"))
+
+
+def _payloads(
+    ctx: Context, owner: bytes, devices: list[bytes], domain: Any, count: int, first: int
+) -> list[tuple[str, bytes]]:
+    from iot.identity import device_key
+    from iot.readings import Reading, sign_reading, to_payload
+    from iot.topics import readings_topic
+
+    now, payloads = int(time.time()), []
+    for i in range(count):
+        device = devices[i % len(devices)]
+        reading = Reading(
+            device, first + i // len(devices), now, "electricity_kwh", 1_000 + i, "kWh", b"\x02" * 32
+        )
+        signature = sign_reading(device_key(ctx.stack.chain.keystore, device), domain, reading)
+        payloads.append((readings_topic(owner, device), to_payload(reading, signature)))
+    return payloads
+
+
+def _counts(engine: Any, devices: list[bytes]) -> tuple[int, int]:
+    """Readings of ``devices`` persisted (and so acknowledged), and those anchored."""
     from sqlmodel import Session, col, func, select
 
     from api.carbon.models import ReadingBatchRow, ReadingRow
-    from api.db import make_engine, migrate
-    from api.projections import all_projections
-    from api.settings import get_settings
-    from chain.carbon_contracts import DeviceKind
-    from chain.client import org_key_name
-    from chain.compiler import compile_project
-    from chain.config import network_settings
-    from chain.ids import org_id
-    from chain.indexer import Indexer
-    from chain.node import EmbeddedNode
-    from iot.identity import device_id, device_key
-    from iot.readings import Domain, Reading, sign_reading, to_payload
+
+    ids = ["0x" + d.hex() for d in devices]
+    with Session(engine) as session:
+        rows = select(func.count()).select_from(ReadingRow).where(col(ReadingRow.device_id).in_(ids))
+        persisted = session.exec(rows).one()
+        anchored = session.exec(
+            rows.join(ReadingBatchRow, col(ReadingRow.batch_root) == ReadingBatchRow.root).where(
+                ReadingBatchRow.status == "anchored"
+            )
+        ).one()
+    return persisted, anchored
+
+
+def _publish_and_wait(
+    ctx: Context, payloads: list[tuple[str, bytes]], devices: list[bytes], before: tuple[int, int]
+) -> tuple[float, float, int]:
+    """Publish, then follow the database: (ingest readings/s, anchored readings/s, persisted)."""
     from iot.simulator import BrokerOptions, connect
-    from iot.topics import readings_topic
+
+    publisher = connect(BrokerOptions(ctx.broker))
+    start = time.perf_counter()
+    for info in [publisher.publish(topic, payload, qos=1) for topic, payload in payloads]:
+        info.wait_for_publish(30)
+    ingest_time: float | None = None
+    seen, changed, wanted = (0, 0), start, len(payloads)
+    while (tick := time.perf_counter()) - start < 300:
+        persisted, anchored = _counts(ctx.stack.engine, devices)
+        current = (persisted - before[0], anchored - before[1])
+        if current != seen:
+            seen, changed = current, tick
+        if ingest_time is None and current[0] >= wanted:
+            ingest_time = tick - start
+        if current[1] >= wanted or tick - changed > 10:  # done, or lost on the way
+            break
+        time.sleep(0.05)
+    publisher.loop_stop()
+    publisher.disconnect()
+    elapsed = max(changed - start, 1e-6)  # until the last progress: a stall's wait is not counted
+    return seen[0] / (ingest_time or elapsed), seen[1] / elapsed, seen[0]
+
+
+def _oracle_process(
+    ctx: Context, key: str, group: str, client_id: str, *, batching: bool
+) -> subprocess.Popen[bytes]:
+    from bench.apiload import child_env
+
+    env = {
+        **child_env(ctx),
+        "TRADELEDGER_MQTT_URL": ctx.broker,
+        "TRADELEDGER_IOT_ORACLE_KEY": key,
+        "TRADELEDGER_IOT_GROUP": group,
+        "TRADELEDGER_IOT_CLIENT_ID": client_id,
+        # only the first instance batches: two batchers would claim the same unbatched rows
+        "TRADELEDGER_IOT_BATCH_SIZE": str(BATCH if batching else 10**9),
+        "TRADELEDGER_IOT_BATCH_AGE": "0.5" if batching else str(10**9),
+    }
+    log = open(ctx.var_dir / f"{client_id}.log", "wb")  # noqa: SIM115
+    return subprocess.Popen(
+        [sys.executable, "-m", "oracles.iot"], env=env, stdout=log, stderr=subprocess.STDOUT
+    )
+
+
+def run(ctx: Context, scale: float) -> Result:
+    from bench.apiload import PeakRss
+    from chain.client import org_key_name
+    from chain.ids import org_id
     from oracles.iot.worker import IotOracle, OracleConfig
-    from tradeledger.demo import seed_demo
-    from tradeledger.runtime import connect_chain, deploy_if_needed
 
-    console = Console()
-    with console.status("baselines: broker and signatures"):
-        broker_rate = _broker_rate(args.broker, args.readings)
-        slow_sigs, fast_sigs = _signature_rates(min(args.readings, 1_000))
-    compile_project()
-    with EmbeddedNode() as node:
-        with console.status("deploying, seeding, provisioning 10 devices"):
-            chain = connect_chain(get_settings(), node.url, network_settings("embedded"), load=False)
-            deploy_if_needed(chain, lambda _: None)
-            engine = make_engine(f"sqlite:///{Path(os.environ['TRADELEDGER_VAR_DIR']) / 'bench.db'}")
-            migrate(engine)
-            indexer = Indexer(chain, engine, all_projections())
-            indexer.sync()
-            with Session(engine) as session:
-                seed_demo(session, chain, indexer)
-            owner = org_id("acme-motors")
-            owner_key = org_key_name(owner)
-            devices = []
-            for n in range(10):
-                device = device_id(owner, f"BENCH-{n}")
-                chain.devices(owner_key).register_device(
-                    device,
-                    DeviceKind.ELECTRICITY_METER,
-                    b"\x02" * 32,
-                    device_key(chain.keystore, device).address,
-                )
-                devices.append(device)
-            domain = Domain(chain.chain_id, chain.require_manifest().address("DeviceRegistry"))
-            now = int(time.time())
-            payloads = []
-            for i in range(args.readings):
-                device = devices[i % 10]
-                reading = Reading(device, i // 10 + 1, now, "electricity_kwh", 1_000 + i, "kWh", b"\x02" * 32)
-                signature = sign_reading(device_key(chain.keystore, device), domain, reading)
-                payloads.append((readings_topic(owner, device), to_payload(reading, signature)))
-        oracle_key = org_key_name(org_id("tradeledger-iot"))
-        tag = str(os.getpid())
-        config = OracleConfig(
-            broker_url=args.broker,
-            group=f"bench-{tag}",
-            client_id=f"bench-{tag}",
-            batch_size=500,
-            batch_age=0.5,
+    load = workload(scale)
+    result = Result(NAME, TITLE, load)
+    count = int(load["readings per phase"])  # type: ignore[call-overload]
+    with ctx.status("baselines: broker and signatures"):
+        broker_rate = _broker_rate(ctx.broker, count)
+        slow_sigs, fast_sigs = _signature_rates(min(count, 1_000))
+    with ctx.status(f"provisioning {DEVICES} devices, signing {2 * count} readings"):
+        owner, devices, domain = _provision(ctx)
+        first = _payloads(ctx, owner, devices, domain, count, 1)
+        second = _payloads(ctx, owner, devices, domain, count, 1 + count // DEVICES + 1)
+    chain, engine = ctx.stack.chain, ctx.stack.engine
+    key = org_key_name(org_id("tradeledger-iot"))
+    tag = f"{os.getpid()}-{time.time_ns()}"
+    config = OracleConfig(
+        broker_url=ctx.broker, group=f"bench-{tag}", client_id=f"bench-{tag}", batch_size=BATCH, batch_age=0.5
+    )
+    oracle = IotOracle(config, engine, chain, key)
+    stop = threading.Event()
+    worker = threading.Thread(target=oracle.run, args=(stop,))
+    worker.start()
+    oracle.connected.wait(10)
+    with ctx.status(f"one oracle: {count} readings publish -> anchored proof"):
+        ingest, pipeline, persisted = _publish_and_wait(ctx, first, devices, (0, 0))
+    stop.set()
+    worker.join(30)
+    fast = f"{fast_sigs:,.0f} fast signature checks/s"
+    result.add(
+        Figure(
+            "one oracle: publish -> verified, persisted",
+            ingest,
+            "readings/s",
+            broker_rate,
+            "raw broker QoS 1",
         )
-        oracle = IotOracle(config, engine, chain, oracle_key)
-        stop = threading.Event()
-        worker = threading.Thread(target=oracle.run, args=(stop,))
-        worker.start()
-        oracle.connected.wait(10)
-        with console.status(f"pipeline: {args.readings} readings publish -> anchored proof"):
-            publisher = connect(BrokerOptions(args.broker))
-            start = time.perf_counter()
-            for info in [publisher.publish(topic, payload, qos=1) for topic, payload in payloads]:
-                info.wait_for_publish(30)
-
-            def progress() -> tuple[int, int]:
-                """Readings persisted (and so acknowledged), and readings anchored."""
-                with Session(engine) as session:
-                    rows = select(func.count()).select_from(ReadingRow)
-                    persisted = session.exec(rows).one()
-                    anchored = session.exec(
-                        rows.join(ReadingBatchRow, col(ReadingRow.batch_root) == ReadingBatchRow.root).where(
-                            ReadingBatchRow.status == "anchored"
-                        )
-                    ).one()
-                return persisted, anchored
-
-            ingest_time: float | None = None
-            seen, changed = (0, 0), start
-            while (tick := time.perf_counter()) - start < 300:
-                current = progress()
-                if current != seen:
-                    seen, changed = current, tick
-                if ingest_time is None and current[0] >= args.readings:
-                    ingest_time = tick - start
-                if current[1] >= args.readings or tick - changed > 10:  # done, or lost on the way
-                    break
-                time.sleep(0.05)
-            persisted, anchored = seen
-            elapsed = max(changed - start, 1e-6)  # until the last progress: a stall's wait is not counted
-            ingest = persisted / (ingest_time or elapsed)
-            pipeline = anchored / elapsed
-            publisher.loop_stop()
-            publisher.disconnect()
-        stop.set()
-        worker.join(30)
-        with Session(engine) as session:
-            batches = list(session.exec(select(ReadingBatchRow)))
-        gas_batched = sum(
-            chain.w3.eth.get_transaction_receipt(b.tx_hash)["gasUsed"] for b in batches if b.tx_hash
+    )
+    result.add(
+        Figure(
+            "one oracle: publish -> anchored proof",
+            pipeline,
+            "readings/s",
+            broker_rate,
+            "raw broker QoS 1",
+            Target(">=", 5_000, text=">= 5,000 readings/s with one oracle"),
         )
-        single = chain.carbon(oracle_key).anchor_readings(b"\x33" * 32, 1, now, now).gas_used
-
-    per_reading = gas_batched / max(1, sum(b.count for b in batches))
-    table = Table("measure", "value", "ratio", title=f"IoT ingestion, {args.readings} readings")
-    table.add_row("raw broker rate, QoS 1 (baseline)", f"{broker_rate:,.0f} msg/s", "1.00")
-    table.add_row("signature checks, eth-account generic (baseline)", f"{slow_sigs:,.0f} /s", "1.00")
-    table.add_row(
-        "signature checks, oracle fast path", f"{fast_sigs:,.0f} /s", f"{fast_sigs / slow_sigs:.1f}× generic"
     )
-    table.add_row(
-        "ingest: publish -> verified, persisted (then acknowledged)",
-        f"{ingest:,.0f} readings/s",
-        f"{ingest / broker_rate:.2f} of broker, {ingest / fast_sigs:.2f} of fast checks",
+    result.add(
+        Figure("signature checks, oracle fast path", fast_sigs, "/s", slow_sigs, "eth-account generic")
     )
-    table.add_row(
-        "pipeline: publish -> verified, persisted, anchored",
-        f"{pipeline:,.0f} readings/s",
-        f"{pipeline / broker_rate:.2f} of broker, {pipeline / fast_sigs:.2f} of fast checks",
-    )
-    table.add_row(
-        "gas per reading, batched", f"{per_reading:,.0f}", f"{per_reading / single:.4f} of one tx each"
-    )
-    table.add_row("gas, one transaction per reading (baseline)", f"{single:,}", "1.00")
-    console.print(table)
-    if persisted < args.readings:
-        console.print(
-            f"[red]{args.readings - persisted} of {args.readings} readings never reached the oracle[/red]: "
-            "the broker dropped them (Mosquitto's max_queued_messages, 1000 by default)"
+    result.notes.append(f"one oracle ingests at {ingest / fast_sigs:.2f} of the {fast}")
+    if persisted < count:
+        result.notes.append(
+            f"{count - persisted} of {count} readings never reached the oracle: the broker dropped them "
+            "(Mosquitto's max_queued_messages, 1000 by default)"
         )
 
+    before = _counts(engine, devices)
+    group = f"bench-shared-{tag}"
+    processes = [_oracle_process(ctx, key, group, f"bench-{tag}-{n}", batching=n == 0) for n in range(2)]
+    samplers = [PeakRss(p.pid) for p in processes]
+    try:
+        time.sleep(4)  # both connected and subscribed (imports and chain connection take a few seconds)
+        with ctx.status(f"two oracle processes: {count} readings"):
+            ingest2, pipeline2, persisted2 = _publish_and_wait(ctx, second, devices, before)
+    finally:
+        for p in reversed(processes):  # the non-batching one first: its shutdown flush finds nothing
+            p.terminate()
+            p.wait(30)
+        chain.resync_senders()  # the first instance anchored with the oracle's key
+    peaks = [s.stop() for s in samplers]
+    result.add(
+        Figure(
+            "two oracles sharing the subscription: publish -> persisted",
+            ingest2,
+            "readings/s",
+            ingest,
+            "one oracle",
+            Target(">=", 1.6, "ratio", "near-linear gain (>= 1.6x one oracle)"),
+        )
+    )
+    result.add(
+        Figure("two oracles: publish -> anchored proof", pipeline2, "readings/s", pipeline, "one oracle")
+    )
+    result.add(Figure("oracle peak RSS", max(peaks), "MB", target=Target("<=", 200, text="oracle <= 200 MB")))
+    if persisted2 < count:
+        result.notes.append(f"two oracles: {count - persisted2} of {count} readings were not persisted")
+    result.notes.append(
+        "with two instances only the first anchors: the batcher takes unbatched rows without claiming them, "
+        "so two batchers on one database would batch the same readings"
+    )
 
-if __name__ == "__main__":
-    import sys
+    from sqlmodel import Session, select
 
-    main(sys.argv[1:])
+    from api.carbon.models import ReadingBatchRow
+
+    with Session(engine) as session:
+        batches = [b for b in session.exec(select(ReadingBatchRow)) if b.tx_hash]
+    gas = sum(chain.w3.eth.get_transaction_receipt(b.tx_hash)["gasUsed"] for b in batches)
+    now = int(time.time())
+    single = chain.carbon(key).anchor_readings(time.time_ns().to_bytes(32, "big"), 1, now, now).gas_used
+    result.add(
+        Figure(
+            "gas per reading, batched",
+            gas / max(1, sum(b.count for b in batches)),
+            "gas",
+            single,
+            "one tx per reading",
+            Target("<=", 0.01, "ratio", ">= 100x less gas per record"),
+        )
+    )
+    return result

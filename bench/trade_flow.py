@@ -1,24 +1,30 @@
-"""Receivables flow: latency and business throughput against raw anvil, and matching throughput.
+"""Receivables flow through the services the API uses, against raw anvil round trips.
 
-Baselines measured in the same run:
-- raw node: value transfers sent one at a time and waited for (the node's own round trip);
-- the business steps (issue an invoice as a receivable with its match attestation, confirm,
-  finance with DvP) are timed through the same services the API uses, and reported as
-  business operations per second and as a ratio of the raw rate;
-- latency from a confirmed receivable to a funded financing;
-- the matching engine alone, in documents per second (pure Python, no I/O).
-
-    python -m bench.trade_flow [--stories 5]
+The receivables story (``tradeledger/story.py``: PO, shipment, goods receipt, invoice issued as a
+receivable with its match attested, confirmation, split, transfer, financing with DvP, repayment)
+runs ``stories`` times on the embedded chain. Measured: the business operations (issue + match +
+attest, confirm, finance) per second against value transfers sent one at a time and waited for
+(the node's own round trip), and confirmed -> funded latency in the services (the API's own figure
+is in ``api_writes``).
 """
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import time
 
+from bench.core import Context, Figure, Result, rate, scaled
 
-def _raw_round_trips(url: str, count: int) -> float:
+NAME = "trade_flow"
+TITLE = "receivables story through the services against raw anvil round trips"
+
+
+def workload(scale: float) -> dict[str, object]:
+    return {"stories": scaled(5, scale, 1), "raw round trips": scaled(200, scale, 10), "concurrency": 1}
+
+
+def raw_round_trips(url: str, count: int) -> float:
+    """Value transfers signed, sent and waited for one at a time: the node's round trip, per second."""
     from eth_account import Account
     from web3 import HTTPProvider, Web3
 
@@ -41,74 +47,36 @@ def _raw_round_trips(url: str, count: int) -> float:
         w3.eth.wait_for_transaction_receipt(
             w3.eth.send_raw_transaction(account.sign_transaction(tx).raw_transaction), poll_latency=0.005
         )
-    return count / (time.perf_counter() - start)
+    return rate(count, time.perf_counter() - start)
 
 
-def _matching_rate(seconds: float = 2.0) -> float:
-    from api.trade.matching import match
-    from tests.trade.factories import make_invoice, make_po, make_receipt
-
-    po = make_po(20)
-    receipt, invoice = make_receipt(po), make_invoice(po)
-    done, start = 0, time.perf_counter()
-    while time.perf_counter() - start < seconds:
-        match(po, [receipt], [], invoice)
-        done += 1
-    return done * 3 / (time.perf_counter() - start)  # three documents per match
-
-
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="receivables flow benchmark")
-    parser.add_argument("--stories", type=int, default=5)
-    args = parser.parse_args(argv or [])
-    from rich.console import Console
-    from rich.table import Table
-
-    from bench.embedded import demo_stack
+def run(ctx: Context, scale: float) -> Result:
     from tradeledger.story import run_story
 
-    console = Console()
-    with demo_stack(console) as (stack, url):
-        with console.status("baseline: raw value transfers, one at a time"):
-            raw = _raw_round_trips(url, 200)
-        stories = []
-        for i in range(args.stories):
-            with console.status(f"story {i + 1}/{args.stories}"):
-                stories.append(run_story(stack, tag=f"B{i}-{time.time_ns()}"))
-    with console.status("matching engine"):
-        docs_per_second = _matching_rate()
+    load = workload(scale)
+    result = Result(NAME, TITLE, load)
+    with ctx.status("baseline: raw value transfers, one at a time"):
+        raw = raw_round_trips(ctx.node_url, int(load["raw round trips"]))  # type: ignore[call-overload]
+    stories = []
+    for i in range(int(load["stories"])):  # type: ignore[call-overload]
+        with ctx.status(f"story {i + 1}/{load['stories']}"):
+            stories.append(run_story(ctx.stack, tag=f"B{i}-{time.time_ns()}"))
 
     def seconds(prefix: str) -> list[float]:
         return [s for story in stories for name, s in story.steps if name.startswith(prefix)]
 
     issue, confirm = seconds("invoice issued"), seconds("receivable confirmed")
     finance = seconds("Dongguan Castings financed")
-    business_ops = 3 * len(stories)  # issue + confirm + finance per story
-    business_rate = business_ops / (sum(issue) + sum(confirm) + sum(finance))
-    latency = [story.confirmed_to_funded for story in stories]
-
-    table = Table("measure", "value", "vs baseline", title=f"receivables flow, {len(stories)} stories")
-    table.add_row("raw anvil round trips (baseline)", f"{raw:,.1f} tx/s", "1.00")
-    table.add_row(
-        "business operations (issue, confirm, finance)",
-        f"{business_rate:,.2f} ops/s",
-        f"{business_rate / raw:.3f}",
+    business = rate(3 * len(stories), sum(issue) + sum(confirm) + sum(finance))
+    result.add(
+        Figure("business operations (issue, confirm, finance)", business, "ops/s", raw, "raw round trips")
     )
-    table.add_row("  issue + match + attest (median)", f"{statistics.median(issue) * 1000:,.0f} ms", "")
-    table.add_row("  confirm (median)", f"{statistics.median(confirm) * 1000:,.0f} ms", "")
-    table.add_row(
-        "  request + offer + accept with DvP (median)", f"{statistics.median(finance) * 1000:,.0f} ms", ""
-    )
-    table.add_row(
-        "confirmed → funded latency (median)",
-        f"{statistics.median(latency) * 1000:,.0f} ms",
-        f"{statistics.median(latency) * raw:.1f} raw round trips",
-    )
-    table.add_row("matching engine (20-line documents)", f"{docs_per_second:,.0f} documents/s", "")
-    console.print(table)
-
-
-if __name__ == "__main__":
-    import sys
-
-    main(sys.argv[1:])
+    for name, values in (
+        ("issue + match + attest, median", issue),
+        ("confirm, median", confirm),
+        ("request + offer + accept (DvP), median", finance),
+        ("confirmed -> funded (services), median", [s.confirmed_to_funded for s in stories]),
+    ):
+        result.add(Figure(name, statistics.median(values) * 1000, "ms"))
+    result.notes.append(f"a raw round trip takes {1000 / raw:.1f} ms")
+    return result

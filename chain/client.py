@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from functools import cached_property
 from typing import Any, TypeVar
 
@@ -79,6 +80,7 @@ class Chain:
         self.manifest = manifest
         self.artifacts = artifacts if artifacts is not None else load_artifacts(build_dir())
         self._senders: dict[str, Sender] = {}
+        self._senders_lock = threading.Lock()  # one sender per key, also when API threads ask at once
 
     @classmethod
     def connect(cls, url: str, network: NetworkSettings, keystore: KeyStore, *, load: bool = True) -> Chain:
@@ -105,11 +107,12 @@ class Chain:
         return ErrorDecoder(abis)
 
     def sender(self, key: str) -> Sender:
-        if key not in self._senders:
-            self._senders[key] = Sender(
-                self.w3, self.keystore.load(key), self.decoder, gas_price=self.network.gas_price
-            )
-        return self._senders[key]
+        with self._senders_lock:  # two senders of one key would hand out the same nonces
+            if key not in self._senders:
+                self._senders[key] = Sender(
+                    self.w3, self.keystore.load(key), self.decoder, gas_price=self.network.gas_price
+                )
+            return self._senders[key]
 
     def resync_senders(self) -> None:
         """Re-read every sender's nonce (after a node restart or a snapshot revert)."""
