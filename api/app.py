@@ -21,6 +21,7 @@ from api.customs.router import router as customs_router
 from api.db import make_engine
 from api.documents.router import router as documents_router
 from api.financing.router import router as financing_router
+from api.limits import BodyLimit, RateLimit
 from api.orders.router import router as orders_router
 from api.orders.schemas import PurchaseOrderIn
 from api.participants.router import router as participants_router
@@ -55,6 +56,11 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     errors.install(app)
     app.middleware("http")(record_request)
     app.middleware("http")(record_reads)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    if settings.rate_limit_per_minute:
+        app.add_middleware(
+            RateLimit, per_minute=settings.rate_limit_per_minute, burst=settings.rate_limit_burst
+        )
     app.include_router(system_router)
     app.include_router(participants_router)
     app.include_router(api_keys_router)

@@ -40,6 +40,10 @@ class Settings(BaseSettings):
     # 32 bytes as hex. Unset: a random key kept in <var>/keys (development only).
     document_master_key: SecretStr | None = None  # wraps each document's AES-256-GCM key at rest
     customs_salt_key: SecretStr | None = None  # shared by the customs operators: salts their commitments
+    # operational limits (api/limits.py): a larger body is refused with 413, a faster caller with 429
+    max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    rate_limit_per_minute: int = Field(default=6000, ge=0)  # per API key (or client address); 0: no limit
+    rate_limit_burst: int = Field(default=1000, ge=1)
     ipfs_api_url: str | None = Field(
         default=None, validation_alias=AliasChoices("TRADELEDGER_IPFS_API_URL", "IPFS_API_URL")
     )
@@ -56,6 +60,8 @@ class Settings(BaseSettings):
         for name in ("document_master_key", "customs_salt_key"):
             if getattr(self, name) is None:
                 problems.append(f"TRADELEDGER_{name.upper()} is unset; set 32 random bytes as hex")
+        if self.rate_limit_per_minute == 0:
+            problems.append("TRADELEDGER_RATE_LIMIT_PER_MINUTE is 0 (no rate limit); set a limit per key")
         if self.database_url.startswith("sqlite"):
             problems.append(
                 "DATABASE_URL (or TRADELEDGER_DATABASE_URL) points at SQLite; set it to a PostgreSQL URL"

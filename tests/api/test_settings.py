@@ -19,6 +19,7 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         "DATABASE_URL",
         "TRADELEDGER_DOCUMENT_MASTER_KEY",
         "TRADELEDGER_CUSTOMS_SALT_KEY",
+        "TRADELEDGER_RATE_LIMIT_PER_MINUTE",
     ):
         monkeypatch.delenv(name, raising=False)
 
@@ -54,6 +55,11 @@ def test_production_starts_with_real_secrets() -> None:
 
     assert settings.api_key_pepper.get_secret_value() == "another-real-secret"
     assert "another-real-secret" not in repr(settings)
+
+
+def test_production_refuses_to_run_without_a_rate_limit() -> None:
+    with pytest.raises(ValidationError, match="TRADELEDGER_RATE_LIMIT_PER_MINUTE is 0"):
+        Settings(environment="production", rate_limit_per_minute=0, **SECURE)  # type: ignore[arg-type]
 
 
 def test_database_url_comes_from_database_url_or_the_prefixed_variable(
