@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
@@ -150,3 +151,69 @@ def sign_in(page: Page, stack: WebStack, handle: str) -> None:
 
 def nav_links(page: Page) -> list[str]:
     return page.get_by_role("navigation", name="Main").get_by_role("link").all_inner_texts()
+
+
+# --- set-up through the JSON API (financing) -----------------------------------------------------
+
+
+def api_call(
+    stack: WebStack, handle: str, method: str, path: str, body: object = None, expect: int = 0
+) -> Any:
+    """``method /api/v1<path>`` as ``handle`` (its demo key), for a test's preconditions; the JSON answer.
+    With ``expect``, the status must be that."""
+    import httpx
+
+    response = httpx.request(
+        method,
+        f"{stack.url}/api/v1{path}",
+        json=body,
+        headers={"Authorization": f"Bearer {stack.key(handle)}"},
+        timeout=60,
+    )
+    assert not expect or response.status_code == expect, response.text
+    return response.json()
+
+
+def confirmed_receivable(
+    stack: WebStack, supplier: str = "shenzhen-precision", po_number: str = "PO-FIN-1", quantity: int = 100
+) -> str:
+    """A confirmed receivable of ``supplier`` owed by acme-motors, made through the JSON API: acme-motors'
+    purchase order ``po_number`` (one line, ``quantity`` brake discs at 1,000.00 USD), its goods receipt,
+    the supplier's matching invoice ``INV-<po_number>`` (due 2099-07-19) and acme-motors' confirmation.
+    Returns the receivable's id."""
+    import httpx
+
+    buyer = "acme-motors"
+    csv = (
+        "po_number,currency,issue_date,delivery_date,line_no,item,description,quantity,unit,unit_price\n"
+        f'{po_number},USD,2026-03-01,2026-04-15,1,BRK-220,Brake disc,{quantity},EA,"1,000.00"\n'
+    )
+    uploaded = httpx.post(
+        f"{stack.url}/api/v1/purchase-orders",
+        params={"supplier": stack.orgs[supplier]["org_id"]},
+        content=csv,
+        headers={"Authorization": f"Bearer {stack.key(buyer)}", "Content-Type": "text/csv"},
+        timeout=60,
+    )
+    assert uploaded.status_code == 201, uploaded.text
+    order_id = uploaded.json()["id"]
+    lines = [{"po_line_no": 1, "item": "BRK-220", "quantity": str(quantity), "unit": "EA"}]
+    receipt = {
+        "receipt_number": f"GR-{po_number}",
+        "received_at": "2026-04-18T09:30:00+02:00",
+        "lines": lines,
+    }
+    api_call(stack, buyer, "POST", f"/purchase-orders/{order_id}/goods-receipts", receipt, expect=201)
+    invoice = {
+        "order_id": order_id,
+        "invoice_number": f"INV-{po_number}",
+        "currency": "USD",
+        "issue_date": "2026-04-20",
+        "due_date": "2099-07-19",
+        "lines": [{**lines[0], "unit_price": "1000.00"}],
+    }
+    receivable = api_call(stack, supplier, "POST", "/invoices", invoice, expect=201)
+    assert receivable["match_status"] == "matched", receivable
+    confirmed = api_call(stack, buyer, "POST", f"/receivables/{receivable['id']}/confirm", {}, expect=200)
+    assert confirmed["status"] == "confirmed", confirmed
+    return str(receivable["id"])
