@@ -8,13 +8,12 @@ SettlementToken; deferred: a confirmed receivable on the bank) or refuses once; 
 
 from __future__ import annotations
 
-import html
-
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from api.auth.deps import CallerDep
 from api.credit.examination import ExaminationReport
+from api.credit.report_html import report_page
 from api.credit.schemas import (
     AmendmentIn,
     CreditIn,
@@ -147,26 +146,4 @@ def report(presentation_id: str, caller: CallerDep, session: SessionDep) -> Exam
 def report_html(presentation_id: str, caller: CallerDep, session: SessionDep) -> HTMLResponse:
     """The examination report as a small readable page."""
     number, r = _report(presentation_id, caller, session)
-    e = html.escape
-    rows = "".join(
-        f"<tr><td>{e(d.code)}</td><td>{e(d.document)}</td><td>{e(d.detail)}</td>"
-        f"<td>{e(d.rule)}</td><td>{e(d.reference)}</td></tr>"
-        for d in r.discrepancies
-    )
-    table = (
-        "<table><thead><tr><th>Code</th><th>Document</th><th>Detail</th><th>Rule</th><th>Reference</th>"
-        f"</tr></thead><tbody>{rows}</tbody></table>"
-        if r.discrepancies
-        else "<p>No discrepancies.</p>"
-    )
-    page = (
-        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
-        f"<title>Examination of credit {e(number)}</title>"
-        "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
-        "td,th{border:1px solid #999;padding:.3em .6em;text-align:left}</style></head><body>"
-        f"<h1>Examination of credit {e(number)}</h1>"
-        f"<p>Presentation <code>{e(presentation_id.lower())}</code></p>"
-        f"<p>Status: <strong>{e(r.status)}</strong> ({len(r.discrepancies)} discrepancies)</p>"
-        f"{table}<p>Engine {e(r.engine)}; result hash <code>{e(r.result_hash)}</code></p></body></html>"
-    )
-    return HTMLResponse(page)
+    return HTMLResponse(report_page(number, presentation_id, r))

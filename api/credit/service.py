@@ -187,6 +187,11 @@ class CreditService(ChainService):
     def report_of(row: PresentationRow) -> ExaminationReport | None:
         return ExaminationReport.model_validate_json(row.report_json) if row.report_json else None
 
+    def today(self) -> date:
+        """The chain's date (UTC): what presentations are dated and expiry dates are checked against."""
+        chain, _ = self._wired()
+        return datetime.fromtimestamp(int(chain.w3.eth.get_block("latest")["timestamp"]), UTC).date()
+
     # --- writes -------------------------------------------------------------------------------
 
     def _member(self, org_id: str, what: str) -> Organisation:
@@ -206,6 +211,14 @@ class CreditService(ChainService):
             if self._member(org, what).role != "financier":
                 raise InvalidInput(f"the {what} {org} is not a bank (financier)", code="invalid_party")
         beneficiary = self._member(body.beneficiary, "beneficiary")
+        today = self.today()
+        if body.expiry_date < today:
+            detail = f"the expiry date {body.expiry_date} has passed (today is {today}); choose a later date"
+            raise InvalidInput(
+                detail,
+                code="expiry_in_past",
+                errors=[{"field": "expiry_date", "code": "expiry_in_past", "msg": detail}],
+            )
         fields = body.model_dump(
             exclude={"issuing_bank", "advising_bank", "beneficiary", "payment", "deferred_days"}
         )
@@ -339,9 +352,8 @@ class CreditService(ChainService):
         row = self.visible(caller, credit_id)
         self._only(caller, row.beneficiary, "beneficiary", "not_beneficiary")
         credit = from_hex32(row.credit_id)
-        today = datetime.fromtimestamp(int(chain.w3.eth.get_block("latest")["timestamp"]), UTC).date()
         documents = Presentation(
-            presented_on=today,
+            presented_on=self.today(),
             previously_drawn=chain.letters_of_credit().credit(credit).drawn,
             **body.model_dump(exclude={"amount_minor"}),
         ).model_dump(mode="json")
