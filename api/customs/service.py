@@ -59,6 +59,11 @@ def _view(chain: Chain, declaration_id: str, versions: list[CustomsDeclarationRo
     )
 
 
+def threshold(chain: Chain) -> int:
+    """How many operator organisations must agree on a status to finalise it (k of n)."""
+    return chain.customs().threshold()
+
+
 def visible(session: Session, chain: Chain, caller: Caller, declaration_id: str) -> DeclarationView:
     versions = _versions(session, declaration_id.lower())
     if not versions or not _may_read(session, caller, versions[0]):

@@ -9,7 +9,7 @@ from sqlmodel import Session, col, or_, select
 
 from api.auth.service import Caller
 from api.documents.models import StoredDocument
-from api.documents.service import anchor_document
+from api.documents.service import anchor_document, purchase_order_document
 from api.orders.models import OrderRow
 from api.orders.schemas import (
     DocumentOut,
@@ -152,6 +152,21 @@ class OrdersService(ChainService):
             or_(OrderRow.buyer == caller.org_id, OrderRow.supplier == caller.org_id)
         )
         return list(self.session.exec(query.order_by(col(OrderRow.registered_block))).all())
+
+    def carried(self, caller: Caller) -> list[OrderRow]:
+        """Orders the caller posted shipments on (a logistics provider's), oldest first."""
+        query = select(StoredDocument).where(
+            StoredDocument.issuer == caller.org_id, StoredDocument.doc_type == "shipment"
+        )
+        rows = {row.order_id: row for doc in self.session.exec(query) if (row := self.order_of(doc))}
+        return sorted(rows.values(), key=lambda row: row.registered_block)
+
+    def order_of(self, doc: StoredDocument) -> OrderRow | None:
+        """The order a document belongs to (its buyer's purchase order of that number)."""
+        po = purchase_order_document(self.session, doc.buyer, doc.po_number)
+        if po is None:
+            return None
+        return self.session.exec(select(OrderRow).where(OrderRow.document_id == po.doc_id)).first()
 
     # --- writes -------------------------------------------------------------------------------
 
