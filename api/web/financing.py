@@ -21,7 +21,7 @@ from sqlmodel import Session
 from api.auth.service import Caller
 from api.carbon.score import ScoreOut, score
 from api.db import SessionDep
-from api.financing.schemas import AcceptIn, FinancingOut, OfferIn, OfferOut
+from api.financing.schemas import AcceptIn, FinancingOut, OfferIn, OfferOut, PledgeIn
 from api.financing.service import FinancingService
 from api.orders.schemas import EventOut
 from api.orders.service import timeline
@@ -53,6 +53,8 @@ OFFER_FIELDS = {  # OfferIn's fields -> the form's
     "green.discount_bps": "green_discount_bps",
     "green.min_score_bps": "green_min_score_bps",
 }
+PLEDGE_FIELDS = {"token_id": "token_id", "kg": "kg"}
+LIVE = ("requested", "pending_review", "funded")  # while carbon credits may be pledged for it
 
 
 @dataclass(frozen=True)
@@ -221,6 +223,8 @@ def _detail_page(
         "can_accept": is_holder and financing.status == "requested",
         "is_holder": is_holder,
         "is_financier_of": financing.financier == caller.org_id,
+        "accepted": next((o for o in financing.offers if o.financier == financing.financier), None),
+        "live": financing.status in LIVE,
         "form": form or _prefilled(mine, shown.receivable.currency),
         "error": error,
         "done": DONE.get(done, ""),
@@ -310,4 +314,55 @@ def approve(request: Request, financing_id: str, session: SessionDep, viewer: Fo
     """The financier's risk reviewer approves a large advance; the DvP happens now."""
     return _act(
         request, session, viewer, financing_id, "approved", lambda s, c: s.approve_review(c, financing_id)
+    )
+
+
+# --- after funding: collateral, overdue and recourse ---------------------------------------------
+
+
+@router.post("/{financing_id}/collateral", response_class=HTMLResponse)
+def pledge(
+    request: Request,
+    financing_id: str,
+    session: SessionDep,
+    viewer: FormWriter,
+    token_id: Annotated[str, Form()] = "",
+    kg: Annotated[str, Form()] = "",
+) -> Response:
+    """The holder locks carbon credits as collateral while its financing is live."""
+
+    def run(svc: FinancingService, caller: Caller) -> object:
+        body = validated(PledgeIn, {"token_id": token_id.strip(), "kg": kg.strip()}, PLEDGE_FIELDS)
+        return svc.pledge(caller, financing_id, body)
+
+    return _act(request, session, viewer, financing_id, "pledged", run)
+
+
+@router.post("/{financing_id}/collateral/release", response_class=HTMLResponse)
+def release(request: Request, financing_id: str, session: SessionDep, viewer: FormWriter) -> Response:
+    """A party unlocks the collateral of a repaid or cancelled financing."""
+    return _act(request, session, viewer, financing_id, "released", lambda s, c: s.release(c, financing_id))
+
+
+@router.post("/{financing_id}/collateral/seize", response_class=HTMLResponse)
+def seize(request: Request, financing_id: str, session: SessionDep, viewer: FormWriter) -> Response:
+    """The financier takes the pledged credits after claiming recourse."""
+    return _act(request, session, viewer, financing_id, "seized", lambda s, c: s.seize(c, financing_id))
+
+
+@router.post("/{financing_id}/overdue", response_class=HTMLResponse)
+def overdue(request: Request, financing_id: str, session: SessionDep, viewer: FormWriter) -> Response:
+    """A party marks the financed receivable overdue once its due date has passed (the contract checks)."""
+
+    def run(svc: FinancingService, caller: Caller) -> object:
+        return svc.mark_overdue(caller, svc.visible(caller, financing_id).receivable_id)
+
+    return _act(request, session, viewer, financing_id, "overdue", run)
+
+
+@router.post("/{financing_id}/recourse", response_class=HTMLResponse)
+def recourse(request: Request, financing_id: str, session: SessionDep, viewer: FormWriter) -> Response:
+    """The financier records recourse against the holder of an overdue receivable financed with recourse."""
+    return _act(
+        request, session, viewer, financing_id, "recourse", lambda s, c: s.claim_recourse(c, financing_id)
     )

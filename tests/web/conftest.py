@@ -175,12 +175,16 @@ def api_call(
 
 
 def confirmed_receivable(
-    stack: WebStack, supplier: str = "shenzhen-precision", po_number: str = "PO-FIN-1", quantity: int = 100
+    stack: WebStack,
+    supplier: str = "shenzhen-precision",
+    po_number: str = "PO-FIN-1",
+    quantity: int = 100,
+    due_date: str = "2099-07-19",
 ) -> str:
     """A confirmed receivable of ``supplier`` owed by acme-motors, made through the JSON API: acme-motors'
     purchase order ``po_number`` (one line, ``quantity`` brake discs at 1,000.00 USD), its goods receipt,
-    the supplier's matching invoice ``INV-<po_number>`` (due 2099-07-19) and acme-motors' confirmation.
-    Returns the receivable's id."""
+    the supplier's matching invoice ``INV-<po_number>`` (issued 2026-04-20, due ``due_date``) and
+    acme-motors' confirmation. Returns the receivable's id."""
     import httpx
 
     buyer = "acme-motors"
@@ -209,7 +213,7 @@ def confirmed_receivable(
         "invoice_number": f"INV-{po_number}",
         "currency": "USD",
         "issue_date": "2026-04-20",
-        "due_date": "2099-07-19",
+        "due_date": due_date,
         "lines": [{**lines[0], "unit_price": "1000.00"}],
     }
     receivable = api_call(stack, supplier, "POST", "/invoices", invoice, expect=201)

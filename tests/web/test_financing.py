@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
@@ -274,3 +275,54 @@ def test_a_large_advance_waits_for_the_bank_risk_review(
     expect(page.get_by_test_id("financing-status")).to_have_text("funded")
     assert TX_HASH.match(page.get_by_test_id("tx-hash").inner_text())
     assert financing(web_stack, SUPPLIER, large)["status"] == "funded"
+
+
+# --- after funding -------------------------------------------------------------------------------
+
+
+def test_a_pledge_of_credits_the_supplier_does_not_hold_is_refused(
+    web_stack: WebStack, page: Page, small: Request
+) -> None:
+    open_request(page, web_stack, SUPPLIER, "INV-PO-FIN-1")  # funded, so still live
+
+    page.get_by_label("Carbon credit token id").fill("0x" + "00" * 31 + "01")
+    page.get_by_label("Quantity (kg CO2e)").fill("10")
+    assert submit(page, "Pledge credits", "/collateral") == 409
+    expect(page.get_by_role("alert")).to_contain_text("credits_locked")
+
+    page.get_by_label("Carbon credit token id").fill("credits please")
+    page.get_by_label("Quantity (kg CO2e)").fill("10")
+    assert submit(page, "Pledge credits", "/collateral") == 422
+    expect(page.get_by_role("alert")).to_contain_text("token_id")
+
+    assert financing(web_stack, SUPPLIER, small)["collateral"] is None
+
+
+def test_the_bank_marks_an_overdue_receivable_and_claims_recourse(
+    web_stack: WebStack, deployed: ChainHarness, page: Page, small: Request
+) -> None:
+    due = (datetime.now(UTC) + timedelta(days=3)).date().isoformat()
+    rid = confirmed_receivable(web_stack, SUPPLIER, "PO-FIN-3", 50, due_date=due)
+    made = api_call(web_stack, SUPPLIER, "POST", f"/receivables/{rid}/financing-requests", {}, expect=201)
+    late = Request(rid, made["id"])
+    offer = {"advance_minor": 4_500_000, "discount_bps": 400, "tenor_days": 3, "recourse": True}
+    api_call(web_stack, BANK, "POST", f"/financing-requests/{late.financing}/offers", offer, expect=201)
+    accept = {"financier": web_stack.orgs[BANK]["org_id"]}
+    api_call(web_stack, SUPPLIER, "POST", f"/financing-requests/{late.financing}/accept", accept, expect=200)
+
+    open_request(page, web_stack, BANK, "INV-PO-FIN-3")
+    assert submit(page, "Mark overdue", "/overdue") == 409  # not due yet: the contract refuses
+    expect(page.get_by_role("alert")).to_contain_text("receivable_not_due")
+    assert api_call(web_stack, BANK, "GET", f"/receivables/{rid}", expect=200)["status"] == "confirmed"
+
+    deployed.increase_time(10 * 86_400)
+    assert submit(page, "Mark overdue", "/overdue") == 303
+    expect(page.get_by_role("status")).to_have_text("The receivable is marked overdue.")
+    expect(page.get_by_test_id("evidence")).to_contain_text("now overdue")
+    assert api_call(web_stack, BANK, "GET", f"/receivables/{rid}", expect=200)["status"] == "overdue"
+
+    assert submit(page, "Claim recourse", "/recourse") == 303
+    expect(page.get_by_role("status")).to_have_text("Your recourse claim against the holder is recorded.")
+    expect(page.get_by_test_id("financing-status")).to_have_text("recourse claimed")
+    expect(page.locator(".timeline")).to_contain_text("RecourseClaimed")
+    assert financing(web_stack, SUPPLIER, late)["status"] == "recourse_claimed"
