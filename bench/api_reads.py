@@ -18,7 +18,11 @@ CONCURRENCY = 50
 
 
 def workload(scale: float) -> dict[str, object]:
-    return {"concurrency": CONCURRENCY, "seconds per phase": scaled(15, scale, 2), "receivables at least": 5}
+    return {
+        "concurrency": CONCURRENCY,
+        "seconds per phase": scaled(15, scale, 2),
+        "receivables": "those of the run, up to 20",
+    }
 
 
 def _requests(ctx: Context) -> list[list[str]]:
@@ -29,11 +33,10 @@ def _requests(ctx: Context) -> list[list[str]]:
     keys = ctx.api_keys
     with Session(ctx.stack.engine) as session:
         receivables = list(session.exec(select(ReceivableRow).limit(50)))
-    if len(receivables) < 5:
+    if not receivables:  # run alone (``--only api_reads``): one story makes three
         from tradeledger.story import run_story
 
-        for _ in range(5 - len(receivables)):
-            run_story(ctx.stack)
+        run_story(ctx.stack)
         with Session(ctx.stack.engine) as session:
             receivables = list(session.exec(select(ReceivableRow).limit(50)))
     buyer, supplier, bank = keys["acme-motors"], keys["shenzhen-precision"], keys["harbour-bank"]

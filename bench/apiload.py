@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import httpx
-import psutil
+import psutil  # type: ignore[import-untyped]
 
 from bench.core import Context
 

@@ -23,8 +23,10 @@ OPERATIONS = {
     "Receivables.attestMatch": "attest the three-document match",
     "Receivables.confirm": "confirm receivable",
     "Receivables.split": "split receivable",
-    "Receivables.assign": "transfer receivable",
+    "Receivables.transferFrom": "transfer receivable",
+    "Receivables.assign": "assign receivable",
     "SettlementToken.mint": "tokenized deposit",
+    "SettlementToken.approve": "allowance for a DvP",
     "Financing.request": "finance: request",
     "Financing.offer": "finance: offer",
     "Financing.accept": "finance: accept (DvP)",
@@ -38,6 +40,7 @@ OPERATIONS = {
     "CarbonLedger.anchorReadings": "anchor reading batch",
     "CustomsAttestations.attest": "attest customs",
     "DeviceRegistry.registerDevice": "register device",
+    "Participants.registerOrganisation": "register organisation",
 }
 
 
@@ -48,9 +51,8 @@ def _functions(ctx: Context) -> dict[tuple[str, bytes], str]:
         abi: list[dict[str, Any]] = record.abi
         for entry in abi:
             if entry.get("type") == "function":
-                names[(record.address.lower(), function_abi_to_4byte_selector(entry))] = (
-                    f"{name}.{entry['name']}"
-                )
+                selector = function_abi_to_4byte_selector(entry)  # type: ignore[arg-type]
+                names[(record.address.lower(), selector)] = f"{name}.{entry['name']}"
     return names
 
 
@@ -81,7 +83,8 @@ def gas_table(ctx: Context) -> list[GasRow]:
     w3 = ctx.stack.chain.w3
     for number in range(1, w3.eth.block_number + 1):
         block = w3.eth.get_block(number, full_transactions=True)
-        for tx in block["transactions"]:
+        transactions: list[Any] = list(block["transactions"])
+        for tx in transactions:
             name = functions.get(((tx.get("to") or "").lower(), bytes(tx["input"][:4])))
             if name is not None:
                 used[name].append(int(w3.eth.get_transaction_receipt(tx["hash"])["gasUsed"]))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from bench.core import Context, Figure, Result, Target, rate
 
@@ -28,7 +29,7 @@ def run(ctx: Context, scale: float) -> Result:
 
     chain = ctx.stack.chain
     head = chain.w3.eth.block_number
-    addresses = [r.address for r in chain.require_manifest().contracts.values()]
+    addresses: list[Any] = [r.address for r in chain.require_manifest().contracts.values()]
     with ctx.status(f"baseline: eth_getLogs over blocks 0..{head}"):
         start, logs = time.perf_counter(), 0
         for offset in range(0, head + 1, 2_000):

@@ -192,6 +192,16 @@ def _oracle_process(
     )
 
 
+def _wait_subscribed(ctx: Context, client_ids: list[str], processes: list[subprocess.Popen[bytes]]) -> None:
+    """Until every oracle process logged its subscription (imports and the chain connection take seconds)."""
+    deadline = time.monotonic() + 120
+    logs = [ctx.var_dir / f"{client_id}.log" for client_id in client_ids]
+    while not all("subscribed to" in log.read_text(errors="replace") for log in logs):
+        if time.monotonic() > deadline or any(p.poll() is not None for p in processes):
+            raise RuntimeError(f"an oracle process did not subscribe; see {', '.join(map(str, logs))}")
+        time.sleep(0.2)
+
+
 def run(ctx: Context, scale: float) -> Result:
     from bench.apiload import PeakRss
     from chain.client import org_key_name
@@ -258,7 +268,7 @@ def run(ctx: Context, scale: float) -> Result:
     processes = [_oracle_process(ctx, key, group, f"bench-{tag}-{n}", batching=n == 0) for n in range(2)]
     samplers = [PeakRss(p.pid) for p in processes]
     try:
-        time.sleep(4)  # both connected and subscribed (imports and chain connection take a few seconds)
+        _wait_subscribed(ctx, [f"bench-{tag}-{n}" for n in range(2)], processes)
         with ctx.status(f"two oracle processes: {count} readings"):
             ingest2, pipeline2, persisted2 = _publish_and_wait(ctx, second, devices, before)
     finally:
@@ -294,7 +304,9 @@ def run(ctx: Context, scale: float) -> Result:
 
     with Session(engine) as session:
         batches = [b for b in session.exec(select(ReadingBatchRow)) if b.tx_hash]
-    gas = sum(chain.w3.eth.get_transaction_receipt(b.tx_hash)["gasUsed"] for b in batches)
+    gas = 0
+    for b in batches:
+        gas += int(chain.w3.eth.get_transaction_receipt(b.tx_hash)["gasUsed"])  # type: ignore[arg-type]
     now = int(time.time())
     single = chain.carbon(key).anchor_readings(time.time_ns().to_bytes(32, "big"), 1, now, now).gas_used
     result.add(

@@ -159,8 +159,8 @@ def _plots(results: list[Result], out_dir: Path, stem: str) -> dict[str, Path]:
     series = [(f"{r.name}: {name}", values) for r in results for name, values in r.series.items() if values]
     if series:
         fig, ax = plt.subplots(figsize=(9, 5))
-        for label, values in series:
-            ordered = sorted(values)
+        for label, latencies in series:
+            ordered = sorted(latencies)
             ax.plot(ordered, [(i + 1) / len(ordered) for i in range(len(ordered))], label=label)
         ax.set_xscale("log")
         ax.set_xlabel("latency (ms, log scale)")
