@@ -18,6 +18,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, col, or_, select
@@ -226,48 +227,36 @@ def credits_issued(session: Session, org: str) -> list[CreditEvent]:
         a.lower()
         for a in session.exec(select(OrganisationAccount.address).where(OrganisationAccount.org_id == org))
     }
-    found = []
-    for e in _events(session, "CreditsIssued"):
-        a = json.loads(e.args)
-        if str(a["to"]).lower() in accounts:
-            found.append(
-                CreditEvent(
-                    _token(a["tokenId"]),
-                    int(a["kg"]),
-                    e.block_number,
-                    e.tx_hash,
-                    project=a["project"],
-                    vintage=int(a["vintage"]),
-                    statement=a["statement"],
-                )
-            )
-    return found
+    return [
+        _credit_event(e, a, project=a["project"], vintage=int(a["vintage"]), statement=a["statement"])
+        for e, a in _events(session, "CreditsIssued")
+        if str(a["to"]).lower() in accounts
+    ]
 
 
 def credits_retired(session: Session, org: str) -> list[CreditEvent]:
     """``CreditsRetired`` by ``org``, oldest first: retirement is final and names a beneficiary."""
-    found = []
-    for e in _events(session, "CreditsRetired", contains=org):
-        a = json.loads(e.args)
-        if a["holder"] == org:
-            found.append(
-                CreditEvent(
-                    _token(a["tokenId"]),
-                    int(a["kg"]),
-                    e.block_number,
-                    e.tx_hash,
-                    beneficiary=a["beneficiary"],
-                    reason=a["reason"],
-                )
-            )
-    return found
+    return [
+        _credit_event(e, a, beneficiary=a["beneficiary"], reason=a["reason"])
+        for e, a in _events(session, "CreditsRetired", contains=org)
+        if a["holder"] == org
+    ]
 
 
-def _events(session: Session, name: str, contains: str | None = None) -> list[ChainEventRow]:
+def _credit_event(e: ChainEventRow, args: dict[str, Any], **details: Any) -> CreditEvent:
+    return CreditEvent(_token(args["tokenId"]), int(args["kg"]), e.block_number, e.tx_hash, **details)
+
+
+def _events(
+    session: Session, name: str, contains: str | None = None
+) -> list[tuple[ChainEventRow, dict[str, Any]]]:
+    """The indexed events of ``name`` (whose arguments mention ``contains``), oldest first, with their
+    arguments."""
     query = select(ChainEventRow).where(ChainEventRow.name == name)
     if contains is not None:
         query = query.where(col(ChainEventRow.args).contains(contains))
-    return list(session.exec(query.order_by(col(ChainEventRow.block_number), col(ChainEventRow.log_index))))
+    rows = session.exec(query.order_by(col(ChainEventRow.block_number), col(ChainEventRow.log_index)))
+    return [(row, json.loads(row.args)) for row in rows]
 
 
 def _token(value: object) -> str:

@@ -156,12 +156,14 @@ def devices_page(request: Request, session: SessionDep, viewer: PageViewer) -> R
         (d, activity.get(d.id), overview.health(d.status, activity.get(d.id), now))
         for d in devices(caller, session)
     ]
-    oracle = caller.role == "iot_oracle"
+    oracle = caller.role == "iot_oracle"  # it anchors everyone's batches: the latest, as the API lists them
     context = {
         "rows": rows,
         "stale_after_minutes": int(overview.STALE_AFTER.total_seconds() // 60),
-        "batches": overview.batches_of(session, caller.org_id) if not oracle else [],
-        "anchored": batches(caller, session, limit=20) if oracle else [],
+        "oracle": oracle,
+        "batches": batches(caller, session, limit=20)
+        if oracle
+        else overview.batches_of(session, caller.org_id),
         "ingestion": ingestion(caller, session),
         "section": "devices",
     }

@@ -8,15 +8,12 @@ from __future__ import annotations
 import secrets
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-import paho.mqtt.client as mqtt
 import pytest
-from paho.mqtt.enums import CallbackAPIVersion
 from playwright.sync_api import Page, expect
 from sqlmodel import Session, select
 
@@ -31,6 +28,7 @@ from iot.simulator import binding_id
 from iot.topics import readings_topic
 from oracles.iot.worker import IotOracle, OracleConfig
 from tests.conftest import ChainHarness
+from tests.oracles.test_iot_oracle import _publish, _wait
 from tests.web.conftest import WebStack, api_call, screenshots, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.chain, pytest.mark.broker]
@@ -71,28 +69,6 @@ def _register(h: ChainHarness, owner: str, serial: str, kind: DeviceKind, label:
     signer = device_key(h.chain.keystore, device).address
     h.chain.devices(org_key_name(from_hex32(owner))).register_device(device, kind, binding_id(label), signer)
     return device
-
-
-def _publish(url: str, messages: list[tuple[str, bytes]]) -> None:
-    from urllib.parse import urlparse
-
-    target = urlparse(url)
-    client = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
-    client.connect(target.hostname or "127.0.0.1", target.port or 1883)
-    client.loop_start()
-    for topic, payload in messages:
-        client.publish(topic, payload, qos=1).wait_for_publish(10)
-    client.loop_stop()
-    client.disconnect()
-
-
-def _wait(condition: Callable[[], bool], seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    raise AssertionError("timed out")
 
 
 def _through_the_oracle(
@@ -363,3 +339,16 @@ def test_an_organisation_without_data_reads_an_empty_dashboard(
     expect(page.get_by_text("Your organisation has no devices registered.")).to_be_visible()
     page.goto(web_stack.url + "/carbon/credits")
     expect(page.get_by_text("No credits were issued to your organisation.")).to_be_visible()
+
+
+def test_the_iot_oracle_sees_the_batches_it_anchored(
+    page: Page, web_stack: WebStack, carbon: CarbonData
+) -> None:
+    listed = api_call(web_stack, "tradeledger-iot", "GET", "/iot/batches?limit=20")
+
+    sign_in(page, web_stack, "tradeledger-iot")
+    page.goto(web_stack.url + "/carbon/devices")
+
+    expect(page.get_by_role("heading", name="Anchored batches")).to_be_visible()
+    shown = page.locator("table.batches [data-testid=tx-hash]").evaluate_all("es => es.map(e => e.title)")
+    assert shown == [b["tx_hash"] for b in listed] and shown
