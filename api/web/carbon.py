@@ -67,7 +67,7 @@ def _time_chart(periods: Sequence[overview.PeriodTotals]) -> BarChart:
         "Emissions over time by scope (kg CO2e)",
         "Stacked bars, one per stated period, of scope 1, 2 and 3 emissions; the table below lists them.",
         labels,
-        [Series(SCOPE_NAMES[s], [p.grams[s] for p in periods], f"scope-{s}") for s in SCOPES],
+        [Series(SCOPE_NAMES[s], [p.grams[s] for p in periods], f"chart-scope-{s}") for s in SCOPES],
         _kg,
     )
 
@@ -85,7 +85,7 @@ def _subject_chart(
         title,
         "Bars, one per subject, of its stated emissions over all periods; the table below lists them.",
         subjects,
-        [Series(SCOPE_NAMES[s], [grams[k][s] for k in subjects], f"scope-{s}") for s in scopes],
+        [Series(SCOPE_NAMES[s], [grams[k][s] for k in subjects], f"chart-scope-{s}") for s in scopes],
         _kg,
     )
 
@@ -188,8 +188,8 @@ def credits_page(request: Request, session: SessionDep, viewer: PageViewer) -> R
             "Stacked bars, one per credit token, of the kilograms held and retired; the tables list them.",
             [short(t, 4) for t in tokens],
             [
-                Series("Held", [holdings.get(t, 0) * 1000 for t in tokens], "held"),
-                Series("Retired", [retired_by_token[t] * 1000 for t in tokens], "retired"),
+                Series("Held", [holdings.get(t, 0) * 1000 for t in tokens], "chart-held"),
+                Series("Retired", [retired_by_token[t] * 1000 for t in tokens], "chart-retired"),
             ],
             _kg,
         )
