@@ -45,7 +45,8 @@ async def record_reads(request: Request, call_next: Callable[[Request], Awaitabl
     finally:
         _reads.reset(token)
         caller = getattr(request.state, "caller", None)
-        if isinstance(caller, Caller) and caller.is_auditing and request.method in READS:
+        read = request.method in READS or getattr(request.state, "read_only_form", False)  # web FormReader
+        if isinstance(caller, Caller) and caller.is_auditing and read:
             await run_in_threadpool(_store, request.app.state.engine, caller, request, status, reads)
 
 

@@ -69,16 +69,18 @@ def timeline(session: Session, *needles: str) -> list[EventOut]:
         .where(or_(*clauses))
         .order_by(col(ChainEventRow.block_number), col(ChainEventRow.log_index))
     )
-    return [
-        EventOut(
-            block=r.block_number,
-            tx_hash=r.tx_hash,
-            contract=r.contract,
-            event=r.name,
-            args=json.loads(r.args),
-        )
-        for r in rows
-    ]
+    return [event_out(r) for r in rows]
+
+
+def event_out(row: ChainEventRow) -> EventOut:
+    """An indexed event as the API shows it."""
+    return EventOut(
+        block=row.block_number,
+        tx_hash=row.tx_hash,
+        contract=row.contract,
+        event=row.name,
+        args=json.loads(row.args),
+    )
 
 
 class OrdersService(ChainService):

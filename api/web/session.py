@@ -101,5 +101,11 @@ def _form_writer(found: Annotated[Viewer, Depends(_form_viewer)]) -> Viewer:
     return found
 
 
+def _form_reader(request: Request, found: Annotated[Viewer, Depends(_form_viewer)]) -> Viewer:
+    request.state.read_only_form = True  # the access log records an auditor's read-only post as a read
+    return found
+
+
 PageViewer = Annotated[Viewer, Depends(_page_viewer)]  # a page for signed-in browsers
 FormWriter = Annotated[Viewer, Depends(_form_writer)]  # a form that changes something
+FormReader = Annotated[Viewer, Depends(_form_reader)]  # a form that only reads (auditors may post it)
