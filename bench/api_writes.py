@@ -11,11 +11,11 @@ the same run: 20 threads each sending raw signed value transfers to the node and
 
 from __future__ import annotations
 
-import threading
 import time
 from datetime import UTC, datetime, timedelta
 
 from bench.apiload import run_load, served_api
+from bench.baselines import concurrent
 from bench.core import Context, Figure, Result, Target, percentile, rate, scaled
 
 NAME = "api_writes"
@@ -36,38 +36,6 @@ def workload(scale: float) -> dict[str, object]:
         "writes per flow": WRITES_PER_FLOW,
         "raw transactions per thread": scaled(30, scale, 3),
     }
-
-
-def raw_concurrent(url: str, threads: int, per_thread: int) -> tuple[float, list[float]]:
-    """``threads`` accounts each sending ``per_thread`` signed transfers one at a time: tx/s, latencies."""
-    from eth_account import Account
-    from web3 import HTTPProvider, Web3
-
-    from chain.node import fund_if_embedded
-
-    w3 = Web3(HTTPProvider(url, cache_allowed_requests=True))
-    accounts = [Account.create() for _ in range(threads)]
-    fund_if_embedded(url, *(a.address for a in accounts))
-    chain_id, price = w3.eth.chain_id, w3.eth.gas_price
-    latencies: list[float] = []
-
-    def send(account: object) -> None:
-        for nonce in range(per_thread):
-            tx = {"to": "0x000000000000000000000000000000000000dEaD", "value": 1, "gas": 21_000}
-            raw = account.sign_transaction({**tx, "gasPrice": price, "nonce": nonce, "chainId": chain_id})  # type: ignore[attr-defined]
-            t0 = time.perf_counter()
-            w3.eth.wait_for_transaction_receipt(
-                w3.eth.send_raw_transaction(raw.raw_transaction), poll_latency=0.005
-            )
-            latencies.append(time.perf_counter() - t0)
-
-    workers = [threading.Thread(target=send, args=(a,)) for a in accounts]
-    start = time.perf_counter()
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join()
-    return rate(threads * per_thread, time.perf_counter() - start), latencies
 
 
 def _flows(ctx: Context, count: int) -> list[dict[str, object]]:
@@ -124,7 +92,7 @@ def run(ctx: Context, scale: float) -> Result:
     count = int(load["flows"])  # type: ignore[call-overload]
     per_thread = int(load["raw transactions per thread"])  # type: ignore[call-overload]
     with ctx.status(f"baseline: {CONCURRENCY} threads x {per_thread} raw transactions"):
-        raw, raw_latencies = raw_concurrent(ctx.node_url, CONCURRENCY, per_thread)
+        raw, raw_latencies = concurrent(ctx.node_url, CONCURRENCY, per_thread)
     with ctx.status(f"preparing {count} orders with goods receipts (not timed)"):
         flows = _flows(ctx, count)
     with served_api(ctx) as (base, rss):

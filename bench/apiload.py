@@ -10,7 +10,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -72,16 +72,7 @@ def served_api(ctx: Context) -> Iterator[tuple[str, PeakRss]]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/bench/noop", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the API did not start; see {log.name}")
-            time.sleep(0.2)
+        wait_for(lambda: _answers(f"{base}/bench/noop"), [server], f"the API did not start; see {log.name}")
         rss = PeakRss(server.pid)
         yield base, rss
         rss.stop()
@@ -93,6 +84,22 @@ def served_api(ctx: Context) -> Iterator[tuple[str, PeakRss]]:
             server.kill()
         log.close()
         ctx.stack.chain.resync_senders()  # the API signed with the same custodial keys
+
+
+def wait_for(ready: Callable[[], bool], processes: list[subprocess.Popen[bytes]], failure: str) -> None:
+    """Poll ``ready`` until true; ``failure`` is raised when a process ends or two minutes pass first."""
+    deadline = time.monotonic() + 120
+    while not ready():
+        if time.monotonic() > deadline or any(p.poll() is not None for p in processes):
+            raise RuntimeError(failure)
+        time.sleep(0.2)
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
 
 
 def run_load(spec: dict[str, Any]) -> dict[str, Any]:

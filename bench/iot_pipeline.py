@@ -194,12 +194,14 @@ def _oracle_process(
 
 def _wait_subscribed(ctx: Context, client_ids: list[str], processes: list[subprocess.Popen[bytes]]) -> None:
     """Until every oracle process logged its subscription (imports and the chain connection take seconds)."""
-    deadline = time.monotonic() + 120
+    from bench.apiload import wait_for
+
     logs = [ctx.var_dir / f"{client_id}.log" for client_id in client_ids]
-    while not all("subscribed to" in log.read_text(errors="replace") for log in logs):
-        if time.monotonic() > deadline or any(p.poll() is not None for p in processes):
-            raise RuntimeError(f"an oracle process did not subscribe; see {', '.join(map(str, logs))}")
-        time.sleep(0.2)
+    wait_for(
+        lambda: all("subscribed to" in log.read_text(errors="replace") for log in logs),
+        processes,
+        f"an oracle process did not subscribe; see {', '.join(map(str, logs))}",
+    )
 
 
 def run(ctx: Context, scale: float) -> Result:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import statistics
 import time
 
+from bench.baselines import round_trips
 from bench.core import Context, Figure, Result, rate, scaled
 
 NAME = "trade_flow"
@@ -23,40 +24,13 @@ def workload(scale: float) -> dict[str, object]:
     return {"stories": scaled(5, scale, 1), "raw round trips": scaled(200, scale, 10), "concurrency": 1}
 
 
-def raw_round_trips(url: str, count: int) -> float:
-    """Value transfers signed, sent and waited for one at a time: the node's round trip, per second."""
-    from eth_account import Account
-    from web3 import HTTPProvider, Web3
-
-    from chain.node import fund_if_embedded
-
-    w3 = Web3(HTTPProvider(url, cache_allowed_requests=True))
-    account = Account.create()
-    fund_if_embedded(url, account.address)
-    chain_id, price = w3.eth.chain_id, w3.eth.gas_price
-    start = time.perf_counter()
-    for nonce in range(count):
-        tx = {
-            "to": "0x000000000000000000000000000000000000dEaD",
-            "value": 1,
-            "gas": 21_000,
-            "gasPrice": price,
-            "nonce": nonce,
-            "chainId": chain_id,
-        }
-        w3.eth.wait_for_transaction_receipt(
-            w3.eth.send_raw_transaction(account.sign_transaction(tx).raw_transaction), poll_latency=0.005
-        )
-    return rate(count, time.perf_counter() - start)
-
-
 def run(ctx: Context, scale: float) -> Result:
     from tradeledger.story import run_story
 
     load = workload(scale)
     result = Result(NAME, TITLE, load)
     with ctx.status("baseline: raw value transfers, one at a time"):
-        raw = raw_round_trips(ctx.node_url, int(load["raw round trips"]))  # type: ignore[call-overload]
+        raw = round_trips(ctx.node_url, int(load["raw round trips"]))  # type: ignore[call-overload]
     stories = []
     for i in range(int(load["stories"])):  # type: ignore[call-overload]
         with ctx.status(f"story {i + 1}/{load['stories']}"):

@@ -99,13 +99,13 @@ def end_to_end(ctx: Context, presentations: int, result: Result) -> None:
     from api.credit.schemas import CreditIn, PresentationIn
     from api.credit.service import CreditService
     from api.financing.service import FinancingService
-    from bench.trade_flow import raw_round_trips
+    from bench.baselines import round_trips
     from chain.ids import org_id, to_hex32
     from tradeledger.story import caller_for
 
     stack = ctx.stack
     latencies: list[float] = []
-    raw = raw_round_trips(ctx.node_url, scaled(100, presentations / 20, 10))
+    raw = round_trips(ctx.node_url, scaled(100, presentations / 20, 10))
     now = int(stack.chain.w3.eth.get_block("latest")["timestamp"])
     today = datetime.fromtimestamp(now, UTC).date()
     with Session(stack.engine) as session:
