@@ -62,6 +62,10 @@ class MatchOut(BaseModel):
     result_hash: str
     discrepancies: list[DiscrepancyOut]
     document: str | None = Field(description="the anchored MatchResult document")
+    tolerance: dict[str, str] | None = Field(
+        default=None,
+        description="the buyer's tolerances the result was computed under (price_pct, qty_pct, amount_abs)",
+    )
 
 
 class ReceivableOut(BaseModel):

@@ -172,6 +172,7 @@ class ReceivablesService(ChainService):
             result_hash=data["result_hash"],
             discrepancies=[DiscrepancyOut(**d) for d in data["discrepancies"]],
             document=doc.doc_id,
+            tolerance=data.get("tolerance"),
         )
 
     def tolerance(self, buyer: str) -> Tolerance:

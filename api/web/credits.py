@@ -10,13 +10,14 @@ party whose step it is; the forms are in ``credit_forms.py``, the report's rende
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 from sqlmodel import Session
 
+from api.auth.service import Caller
 from api.credit.examination import DocumentType
 from api.credit.report_html import report_section
 from api.credit.schemas import CreditOut
@@ -206,32 +207,27 @@ def _credit_step(
     return RedirectResponse(f"/letters-of-credit/{credit_id}?done={done}", status_code=303)
 
 
-@router.post("/{credit_id}/issue", response_class=HTMLResponse)
-def issue(request: Request, credit_id: str, session: SessionDep, viewer: FormWriter) -> Response:
-    return _credit_step(
-        request, session, viewer, credit_id, lambda s: s.issue(viewer.caller, credit_id), "issued"
+CREDIT_STEPS: dict[str, tuple[Callable[[CreditService, Caller, str], object], str]] = {
+    "issue": (CreditService.issue, "issued"),  # the issuing bank
+    "advise": (CreditService.advise, "advised"),  # the advising bank
+    "cancel": (CreditService.cancel, "cancelled"),  # the applicant, or the issuing bank before advice
+    "expire": (CreditService.expire, "expired"),  # any party, once the expiry date has passed
+}
+
+
+def _credit_route(name: str, step: Callable[[CreditService, Caller, str], object], done: str) -> None:
+    def route(request: Request, credit_id: str, session: SessionDep, viewer: FormWriter) -> Response:
+        return _credit_step(
+            request, session, viewer, credit_id, lambda svc: step(svc, viewer.caller, credit_id), done
+        )
+
+    router.add_api_route(
+        f"/{{credit_id}}/{name}", route, methods=["POST"], response_class=HTMLResponse, name=f"credit_{name}"
     )
 
 
-@router.post("/{credit_id}/advise", response_class=HTMLResponse)
-def advise(request: Request, credit_id: str, session: SessionDep, viewer: FormWriter) -> Response:
-    return _credit_step(
-        request, session, viewer, credit_id, lambda s: s.advise(viewer.caller, credit_id), "advised"
-    )
-
-
-@router.post("/{credit_id}/cancel", response_class=HTMLResponse)
-def cancel(request: Request, credit_id: str, session: SessionDep, viewer: FormWriter) -> Response:
-    return _credit_step(
-        request, session, viewer, credit_id, lambda s: s.cancel(viewer.caller, credit_id), "cancelled"
-    )
-
-
-@router.post("/{credit_id}/expire", response_class=HTMLResponse)
-def expire(request: Request, credit_id: str, session: SessionDep, viewer: FormWriter) -> Response:
-    return _credit_step(
-        request, session, viewer, credit_id, lambda s: s.expire(viewer.caller, credit_id), "expired"
-    )
+for _name, (_step, _done_as) in CREDIT_STEPS.items():
+    _credit_route(_name, _step, _done_as)
 
 
 @router.post("/{credit_id}/amendments", response_class=HTMLResponse)
@@ -245,24 +241,21 @@ def amend(request: Request, credit_id: str, session: SessionDep, viewer: FormWri
     return _credit_step(request, session, viewer, credit_id, propose, "amended", amendment=form)
 
 
-@router.post("/{credit_id}/amendments/{number}/accept", response_class=HTMLResponse)
-def accept_amendment(
-    request: Request, credit_id: str, number: int, session: SessionDep, viewer: FormWriter
+@router.post("/{credit_id}/amendments/{number}/{answer}", response_class=HTMLResponse)
+def settle_amendment(
+    request: Request,
+    credit_id: str,
+    number: int,
+    answer: Literal["accept", "reject"],
+    session: SessionDep,
+    viewer: FormWriter,
 ) -> Response:
-    def accept(svc: CreditService) -> None:
-        svc.settle_amendment(viewer.caller, credit_id, number, accept=True)
+    """The beneficiary accepts or rejects a pending amendment."""
 
-    return _credit_step(request, session, viewer, credit_id, accept, "accepted")
+    def settle(svc: CreditService) -> None:
+        svc.settle_amendment(viewer.caller, credit_id, number, accept=answer == "accept")
 
-
-@router.post("/{credit_id}/amendments/{number}/reject", response_class=HTMLResponse)
-def reject_amendment(
-    request: Request, credit_id: str, number: int, session: SessionDep, viewer: FormWriter
-) -> Response:
-    def reject(svc: CreditService) -> None:
-        svc.settle_amendment(viewer.caller, credit_id, number, accept=False)
-
-    return _credit_step(request, session, viewer, credit_id, reject, "rejected")
+    return _credit_step(request, session, viewer, credit_id, settle, f"{answer}ed")
 
 
 @router.post("/{credit_id}/presentations", response_class=HTMLResponse)
@@ -346,44 +339,33 @@ def _presentation_step(
     )
 
 
-@router.post("/presentations/{presentation_id}/examine", response_class=HTMLResponse)
-def examine(request: Request, presentation_id: str, session: SessionDep, viewer: FormWriter) -> Response:
-    return _presentation_step(
-        request,
-        session,
-        viewer,
-        presentation_id,
-        lambda s: s.examine(viewer.caller, presentation_id),
-        "examined",
+PRESENTATION_STEPS: dict[str, tuple[Callable[[CreditService, Caller, str], object], str]] = {
+    "examine": (CreditService.examine, "examined"),  # the issuing bank
+    "honour": (CreditService.honour, "honoured"),  # the issuing bank, complying or waived
+    "refuse": (CreditService.refuse, "refused"),  # the issuing bank, discrepant
+    "waive": (CreditService.waive, "waived"),  # the applicant, refused
+}
+
+
+def _presentation_route(name: str, step: Callable[[CreditService, Caller, str], object], done: str) -> None:
+    def route(request: Request, presentation_id: str, session: SessionDep, viewer: FormWriter) -> Response:
+        return _presentation_step(
+            request,
+            session,
+            viewer,
+            presentation_id,
+            lambda svc: step(svc, viewer.caller, presentation_id),
+            done,
+        )
+
+    router.add_api_route(
+        f"/presentations/{{presentation_id}}/{name}",
+        route,
+        methods=["POST"],
+        response_class=HTMLResponse,
+        name=f"presentation_{name}",
     )
 
 
-@router.post("/presentations/{presentation_id}/honour", response_class=HTMLResponse)
-def honour(request: Request, presentation_id: str, session: SessionDep, viewer: FormWriter) -> Response:
-    return _presentation_step(
-        request,
-        session,
-        viewer,
-        presentation_id,
-        lambda s: s.honour(viewer.caller, presentation_id),
-        "honoured",
-    )
-
-
-@router.post("/presentations/{presentation_id}/refuse", response_class=HTMLResponse)
-def refuse(request: Request, presentation_id: str, session: SessionDep, viewer: FormWriter) -> Response:
-    return _presentation_step(
-        request,
-        session,
-        viewer,
-        presentation_id,
-        lambda s: s.refuse(viewer.caller, presentation_id),
-        "refused",
-    )
-
-
-@router.post("/presentations/{presentation_id}/waive", response_class=HTMLResponse)
-def waive(request: Request, presentation_id: str, session: SessionDep, viewer: FormWriter) -> Response:
-    return _presentation_step(
-        request, session, viewer, presentation_id, lambda s: s.waive(viewer.caller, presentation_id), "waived"
-    )
+for _name, (_step, _done_as) in PRESENTATION_STEPS.items():
+    _presentation_route(_name, _step, _done_as)

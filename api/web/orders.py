@@ -1,4 +1,5 @@
-"""Purchase orders: the list, the buyer's upload form (CSV or JSON) and an order's page.
+"""Purchase orders: the list, the buyer's upload form (CSV or JSON) and an order's page, where the buyer
+posts a goods receipt (``OrdersService.add_goods_receipt``) and the supplier opens its invoice form.
 
 The upload calls ``OrdersService.upload`` as ``POST /api/v1/purchase-orders`` does; a CSV's problems are
 shown per row (``InvalidDocument.extra["errors"]``), a JSON body's per field.
@@ -9,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
@@ -22,7 +24,9 @@ from api.db import SessionDep
 from api.orders.schemas import OrderOut, PurchaseOrderIn
 from api.orders.service import OrdersService
 from api.participants.service import ParticipantsService
+from api.web.form_problems import invalid_document
 from api.web.pages import WebRoute, render
+from api.web.receipt_form import ReceiptForm, ReceiptFormDep
 from api.web.session import FormWriter, PageViewer, Viewer
 from chain.errors import InvalidDocument, InvalidInput, TradeLedgerError
 
@@ -136,30 +140,68 @@ def _json_order(text: str, form: UploadForm) -> PurchaseOrderIn:
     try:
         return PurchaseOrderIn.model_validate(data)
     except ValidationError as exc:
-        problems = [
-            {"field": ".".join(str(p) for p in e["loc"]), "code": e["type"], "msg": e["msg"]}
-            for e in exc.errors()
-        ]
-        first = problems[0]
-        raise InvalidDocument(
-            f"{first['field']}: {first['msg']} ({len(problems)} problem(s) in all)",
-            code="invalid_document",
-            errors=problems,
-        ) from None
+        raise invalid_document(exc) from None
 
 
-@router.get("/{order_id}", response_class=HTMLResponse)
-def order(
-    request: Request, order_id: str, session: SessionDep, viewer: PageViewer, uploaded: bool = False
+DONE = {"received": "Your goods receipt is recorded on chain."}  # ?done=<action>: the status message
+
+
+def _order_page(
+    request: Request,
+    session: Session,
+    viewer: Viewer,
+    order_id: str,
+    *,
+    uploaded: bool = False,
+    done: str = "",
+    receipt: ReceiptForm | None = None,
 ) -> Response:
-    svc = OrdersService(session)
-    out = svc.out(svc.visible(viewer.caller, order_id), viewer.caller)
+    svc, caller = OrdersService(session), viewer.caller
+    out = svc.out(svc.visible(caller, order_id), caller)
     po = next((d for d in out.documents if d.type == "purchase_order" and d.content), None)
+    receipt = receipt or ReceiptForm(received_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M"))
     context = {
         "order": out,
         "lines": po.content.get("lines", []) if po and po.content else [],
         "registered": next((e for e in out.timeline if e.event == "OrderRegistered"), None),
+        "received": next((e for e in reversed(out.timeline) if e.event == "ReceiptRecorded"), None),
+        "documents": {d.id: d for d in out.documents},
         "names": {org.org_id: org.name for org in ParticipantsService(session).directory()},
         "uploaded": uploaded,
+        "done": DONE.get(done, ""),
+        "can_receive": caller.org_id == out.buyer and out.status == "open",
+        "can_invoice": caller.org_id == out.supplier and out.status == "open",
+        "receipt": receipt,
+        "receipt_rows": receipt.rows(out),
     }
-    return render(request, "orders/detail.html", context)
+    return render(
+        request, "orders/detail.html", context, status=receipt.error.status if receipt.error else 200
+    )
+
+
+@router.get("/{order_id}", response_class=HTMLResponse)
+def order(
+    request: Request,
+    order_id: str,
+    session: SessionDep,
+    viewer: PageViewer,
+    uploaded: bool = False,
+    done: str = "",
+) -> Response:
+    return _order_page(request, session, viewer, order_id, uploaded=uploaded, done=done)
+
+
+@router.post("/{order_id}/goods-receipts", response_class=HTMLResponse)
+def goods_receipt(
+    request: Request, order_id: str, session: SessionDep, viewer: FormWriter, form: ReceiptFormDep
+) -> Response:
+    """The buyer records a goods receipt against the order's lines (``OrdersService.add_goods_receipt``)."""
+    svc = OrdersService.for_request(session, request)
+    try:
+        order = svc.out(svc.visible(viewer.caller, order_id), viewer.caller)
+        svc.add_goods_receipt(viewer.caller, order_id, form.body(order))
+    except TradeLedgerError as error:
+        session.rollback()
+        form.failed(error)
+        return _order_page(request, session, viewer, order_id, receipt=form)
+    return RedirectResponse(f"/purchase-orders/{order_id}?done=received", status_code=303)

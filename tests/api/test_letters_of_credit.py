@@ -316,3 +316,21 @@ def test_malformed_bodies_are_422_and_write_nothing(stack: TradeStack) -> None:
     assert (not_applicant.status_code, _code(not_applicant)) == (403, "role_required")
     assert s.harness.chain.w3.eth.block_number == block
     assert [c["number"] for c in s.get("buyer", LC)] == ["LC-H"]
+
+
+def test_an_expiry_date_already_past_is_refused_by_field_before_any_transaction(stack: TradeStack) -> None:
+    s = stack
+    yesterday = _today(s) - timedelta(days=1)
+    block = s.harness.chain.w3.eth.block_number
+
+    past = s.call(
+        "buyer",
+        "POST",
+        LC,
+        json=_terms(s, "LC-P", expiry_date=yesterday.isoformat(), latest_shipment_date=yesterday.isoformat()),
+    )
+
+    assert (past.status_code, _code(past)) == (422, "expiry_in_past")
+    assert [e["field"] for e in past.json()["errors"]] == ["expiry_date"]
+    assert s.harness.chain.w3.eth.block_number == block
+    assert s.get("buyer", LC) == []

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from api.credit.examination import RULES
+from tests.conftest import ChainHarness
 from tests.web.conftest import WebStack, api_call, screenshots, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.chain]
@@ -44,9 +45,12 @@ def org_id(stack: WebStack, handle: str) -> str:
     return stack.orgs[handle]["org_id"]
 
 
-def credit_terms(stack: WebStack, number: str) -> dict[str, Any]:
+def chain_today(harness: ChainHarness) -> date:
+    return datetime.fromtimestamp(int(harness.chain.w3.eth.get_block("latest")["timestamp"]), UTC).date()
+
+
+def credit_terms(stack: WebStack, number: str, today: date) -> dict[str, Any]:
     """An application's body for the JSON API (set-up of other roles' steps)."""
-    today = datetime.now(UTC).date()  # the chain's clock may run a few days ahead: the dates leave room
     return {
         "number": number,
         "issuing_bank": org_id(stack, BANK),
@@ -62,9 +66,9 @@ def credit_terms(stack: WebStack, number: str) -> dict[str, Any]:
     }
 
 
-def advised_credit(stack: WebStack, number: str) -> str:
+def advised_credit(stack: WebStack, number: str, today: date) -> str:
     """A credit applied for, issued and advised through the JSON API; its id."""
-    credit = api_call(stack, BUYER, "POST", LC, credit_terms(stack, number), expect=201)
+    credit = api_call(stack, BUYER, "POST", LC, credit_terms(stack, number, today), expect=201)
     api_call(stack, BANK, "POST", f"{LC}/{credit['id']}/issue", expect=200)
     api_call(stack, BANK, "POST", f"{LC}/{credit['id']}/advise", expect=200)
     return str(credit["id"])
@@ -118,7 +122,12 @@ def test_apply_issue_advise_present_examine_and_honour(
     assert HEX32.search(history.nth(2).inner_text())
     bank.goto(stack.url + LC)
     expect(bank.get_by_role("link", name="LC-WEB-1")).to_be_visible()
-    screenshots(bank, "credits-list")
+    expect(bank.get_by_role("heading", name="Apply for a letter of credit")).to_have_count(0)  # buyers apply
+    buyer.goto(stack.url + LC)
+    row = buyer.get_by_role("row").filter(has=buyer.get_by_role("link", name="LC-WEB-1"))
+    expect(row).to_contain_text("50,000.00 USD")
+    expect(row).to_contain_text("advised")
+    screenshots(buyer, "credits-list")
 
     supplier = as_org(SUPPLIER)
     supplier.goto(f"{stack.url}{LC}/{credit_id}")
@@ -159,10 +168,10 @@ def test_apply_issue_advise_present_examine_and_honour(
 
 
 def test_a_discrepant_presentation_is_refused_and_the_applicant_waives(
-    web_stack: WebStack, as_org: Callable[[str], Page]
+    web_stack: WebStack, deployed: ChainHarness, as_org: Callable[[str], Page]
 ) -> None:
     stack = web_stack
-    credit_id = advised_credit(stack, "LC-WEB-2")
+    credit_id = advised_credit(stack, "LC-WEB-2", chain_today(deployed))
 
     supplier = as_org(SUPPLIER)
     supplier.goto(f"{stack.url}{LC}/{credit_id}")
@@ -235,10 +244,11 @@ def test_bad_applications_show_their_errors_and_change_nothing(
 
 
 def test_a_foreign_credit_is_not_found_and_a_forged_step_is_refused(
-    web_stack: WebStack, as_org: Callable[[str], Page]
+    web_stack: WebStack, deployed: ChainHarness, as_org: Callable[[str], Page]
 ) -> None:
     stack = web_stack
-    credit = api_call(stack, BUYER, "POST", LC, credit_terms(stack, "LC-WEB-3"), expect=201)
+    terms = credit_terms(stack, "LC-WEB-3", chain_today(deployed))
+    credit = api_call(stack, BUYER, "POST", LC, terms, expect=201)
     credit_id = credit["id"]
 
     rival = as_org(RIVAL)
@@ -255,3 +265,32 @@ def test_a_foreign_credit_is_not_found_and_a_forged_step_is_refused(
     assert forged.status == 403
     assert "not_issuing_bank" in forged.text() and 'role="alert"' in forged.text()
     assert api_call(stack, SUPPLIER, "GET", f"{LC}/{credit_id}")["status"] == "applied"
+
+
+def test_the_bank_amends_and_the_beneficiary_accepts(
+    web_stack: WebStack, deployed: ChainHarness, as_org: Callable[[str], Page]
+) -> None:
+    stack = web_stack
+    credit_id = advised_credit(stack, "LC-WEB-4", chain_today(deployed))
+
+    bank = as_org(BANK)
+    bank.goto(f"{stack.url}{LC}/{credit_id}")
+    click(bank, "Propose the amendment")  # nothing filled in
+    expect(bank.get_by_role("alert")).to_contain_text("an amendment changes at least one term")
+    bank.get_by_label("New amount (USD)").fill("75,000.00")
+    click(bank, "Propose the amendment")
+    expect(bank.get_by_role("status")).to_contain_text("The amendment is proposed")
+    expect(bank.get_by_role("button", name="Accept amendment 1")).to_have_count(0)  # the beneficiary's
+    assert api_call(stack, BUYER, "GET", f"{LC}/{credit_id}")["terms"]["credit_terms"]["amount"] == 5_000_000
+
+    supplier = as_org(SUPPLIER)
+    supplier.goto(f"{stack.url}{LC}/{credit_id}")
+    expect(supplier.get_by_role("region", name="Amendments").first).to_contain_text("amount: 75,000.00 USD")
+    click(supplier, "Accept amendment 1")
+
+    expect(supplier.get_by_role("status")).to_contain_text("You accepted the amendment")
+    expect(supplier.get_by_test_id("available")).to_have_text("75,000.00 USD")
+    credit = api_call(stack, BUYER, "GET", f"{LC}/{credit_id}")
+    assert credit["terms"]["credit_terms"]["amount"] == 7_500_000
+    assert [a["status"] for a in credit["amendments"]] == ["accepted"]
+    expect(supplier.locator(".timeline")).to_contain_text("AmendmentAccepted")
