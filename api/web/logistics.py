@@ -91,6 +91,7 @@ def shipment_page(
         "recorded_event": next((e for e in events if e.event == "ShipmentRecorded"), None),
         "order_visible": _order_visible(session, viewer, view.order.order_id),
         "names": _names(session),
+        "status_name": status_name,
     }
     return render(request, "logistics/shipment.html", context)
 

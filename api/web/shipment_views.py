@@ -15,6 +15,7 @@ from typing import Any
 from sqlmodel import Session
 
 from api.auth.service import Caller
+from api.carbon.overview import StatedEmission, stated_emissions
 from api.customs import service as customs
 from api.customs.service import DeclarationView
 from api.documents.access import visible_document
@@ -36,6 +37,7 @@ class ShipmentView:
     cross_border: bool
     declarations: list[DeclarationView]
     declarations_hidden: bool  # declarations exist that the caller may not read (the carrier)
+    emissions: list[StatedEmission] = field(default_factory=list)  # the caller's scope 3 statements of it
 
     @property
     def bl(self) -> dict[str, Any]:
@@ -47,12 +49,23 @@ def shipments_for(session: Session, chain: Chain, caller: Caller) -> list[Shipme
     orders = OrdersService(session)
     own = {row.order_id: row for row in orders.for_caller(caller)}
     carried = {row.order_id: row for row in orders.carried(caller)}
+    emissions = freight_emissions(chain, session, caller)
     views = []
     for row in sorted({**carried, **own}.values(), key=lambda r: r.registered_block):
         for doc in documents_of_order(session, row.buyer, orders.po_number(row), "shipment"):
             if row.order_id in own or doc.issuer == caller.org_id:
-                views.append(_view(session, chain, caller, row, doc))
+                views.append(_view(session, chain, caller, row, doc, emissions))
     return views
+
+
+def freight_emissions(chain: Chain, session: Session, caller: Caller) -> dict[str, list[StatedEmission]]:
+    """The caller's scope 3 statements of single shipments (as the carbon pages read them), by bill of
+    lading number."""
+    found: dict[str, list[StatedEmission]] = defaultdict(list)
+    for item in stated_emissions(chain, session, caller):
+        if item.kind == "shipment" and item.label:
+            found[item.label.removeprefix("shipment:")].append(item)
+    return found
 
 
 def shipment(session: Session, chain: Chain, caller: Caller, doc_id: str) -> ShipmentView:
@@ -61,7 +74,7 @@ def shipment(session: Session, chain: Chain, caller: Caller, doc_id: str) -> Shi
     row = OrdersService(session).order_of(doc)
     if row is None:
         raise NotFound(f"no shipment {doc_id} of yours", code="shipment_not_found")
-    return _view(session, chain, caller, row, doc)
+    return _view(session, chain, caller, row, doc, freight_emissions(chain, session, caller))
 
 
 def bill_of_lading(session: Session, caller: Caller, doc_id: str) -> StoredDocument:
@@ -71,7 +84,14 @@ def bill_of_lading(session: Session, caller: Caller, doc_id: str) -> StoredDocum
     return doc
 
 
-def _view(session: Session, chain: Chain, caller: Caller, row: OrderRow, doc: StoredDocument) -> ShipmentView:
+def _view(
+    session: Session,
+    chain: Chain,
+    caller: Caller,
+    row: OrderRow,
+    doc: StoredDocument,
+    emissions: dict[str, list[StatedEmission]],
+) -> ShipmentView:
     orders = OrdersService(session)
     po_number = orders.po_number(row)
     cross_border = orders.purchase_order(row).cross_border
@@ -85,7 +105,10 @@ def _view(session: Session, chain: Chain, caller: Caller, row: OrderRow, doc: St
         except NotFound:
             continue
     citing = [v for v in seen if v.row.transport_document == doc.number]
-    return ShipmentView(doc, row, po_number, cross_border, citing or seen, len(seen) < len(ids))
+    hidden = len(seen) < len(ids)
+    return ShipmentView(
+        doc, row, po_number, cross_border, citing or seen, hidden, emissions.get(doc.number, [])
+    )
 
 
 # --- attestations ---------------------------------------------------------------------------------

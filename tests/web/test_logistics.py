@@ -13,13 +13,18 @@ from playwright.sync_api import Page, expect
 
 from api.projections import all_projections
 from api.runtime import signing_key
+from api.web.carbon import kg_co2e
+from chain.carbon_contracts import DeviceKind
 from chain.indexer import Indexer
 from chain.node import free_port
+from iot.readings import Reading
+from iot.simulator import binding_id
 from oracles.customs.authority import CustomsAuthority, serve_authority
 from oracles.customs.feeds import HttpFeed
 from oracles.customs.operator import CustomsOperator, OperatorConfig
 from tests.conftest import ChainHarness
 from tests.web.conftest import WebStack, api_call, screenshots, sign_in
+from tests.web.test_carbon import _iso, _register, _through_the_oracle  # readings through the IoT oracle
 
 pytestmark = [pytest.mark.browser, pytest.mark.chain]
 
@@ -51,7 +56,7 @@ def cross_border_order(stack: WebStack, po: str) -> str:
     return str(api_call(stack, BUYER, "POST", "/purchase-orders", body, expect=201)["id"])
 
 
-def shipped(stack: WebStack, order_id: str, bl: str) -> str:
+def shipped(stack: WebStack, order_id: str, bl: str, **freight: str) -> str:
     """fastfreight's shipment ``bl`` of the whole order, through the JSON API; the bill of lading's id."""
     body = {
         "bl_number": bl,
@@ -59,6 +64,7 @@ def shipped(stack: WebStack, order_id: str, bl: str) -> str:
         "port_of_discharge": "NLRTM",
         "shipped_on_board_at": "2026-04-01T06:00:00Z",
         "lines": SHIPPED,
+        **freight,
     }
     order = api_call(stack, CARRIER, "POST", f"/purchase-orders/{order_id}/shipments", body, expect=201)
     return str(next(d["id"] for d in order["documents"] if d["type"] == "shipment" and d["number"] == bl))
@@ -75,9 +81,15 @@ def authority() -> Iterator[tuple[CustomsAuthority, str]]:
         yield register, url
 
 
-def declared(stack: WebStack, chain: ChainHarness, url: str, register: CustomsAuthority, po: str) -> str:
-    """Customs clears the export declaration ``DEC-<po>`` of the order's bill of lading ``BL-<po>``; two demo
-    customs oracle operators read the feed and attest it (final at 2 of 3). Its declaration id."""
+def cleared_shipment(
+    stack: WebStack, chain: ChainHarness, authority: tuple[CustomsAuthority, str], po: str
+) -> tuple[str, str, str]:
+    """Cross-border order ``po``, its shipment ``BL-<po>``, and its export declaration ``DEC-<po>``, which
+    customs clears and two demo customs oracle operators attest (final at 2 of 3): the order's, the bill of
+    lading's and the declaration's ids."""
+    register, url = authority
+    order_id = cross_border_order(stack, po)
+    doc_id = shipped(stack, order_id, f"BL-{po}")
     supplier, buyer = stack.orgs[SUPPLIER]["org_id"], stack.orgs[BUYER]["org_id"]
     declaration = {
         "declaration_number": f"DEC-{po}",
@@ -108,7 +120,7 @@ def declared(stack: WebStack, chain: ChainHarness, url: str, register: CustomsAu
         CustomsOperator(config, HttpFeed(url), stack.engine, chain.chain).poll_once()
     Indexer(chain.chain, stack.engine, all_projections()).sync()  # the attestations' events, for the pages
     found = api_call(stack, BUYER, "GET", "/customs/declarations", expect=200)
-    return str(next(d["id"] for d in found if d["number"] == f"DEC-{po}"))
+    return order_id, doc_id, str(next(d["id"] for d in found if d["number"] == f"DEC-{po}"))
 
 
 def record_form(page: Page, order_id: str, bl: str, shipped_at: str = "2026-04-01T14:00:00+08:00") -> None:
@@ -240,10 +252,7 @@ def test_a_missing_bill_of_lading_or_a_malformed_date_shows_the_errors_and_recor
 def test_the_buyer_and_the_supplier_see_the_shipment_with_its_declaration_status(
     web_stack: WebStack, deployed: ChainHarness, page: Page, authority: tuple[CustomsAuthority, str]
 ) -> None:
-    register, url = authority
-    order_id = cross_border_order(web_stack, "PO-WEB-XB1")
-    doc_id = shipped(web_stack, order_id, "BL-PO-WEB-XB1")
-    declaration_id = declared(web_stack, deployed, url, register, "PO-WEB-XB1")
+    _, doc_id, declaration_id = cleared_shipment(web_stack, deployed, authority, "PO-WEB-XB1")
 
     for handle in (BUYER, SUPPLIER):
         page.context.clear_cookies()
@@ -273,10 +282,7 @@ def test_the_buyer_and_the_supplier_see_the_shipment_with_its_declaration_status
 def test_a_customs_oracle_sees_its_declarations_and_who_attested_them(
     web_stack: WebStack, deployed: ChainHarness, page: Page, authority: tuple[CustomsAuthority, str]
 ) -> None:
-    register, url = authority
-    order_id = cross_border_order(web_stack, "PO-WEB-XB2")
-    shipped(web_stack, order_id, "BL-PO-WEB-XB2")
-    declaration_id = declared(web_stack, deployed, url, register, "PO-WEB-XB2")
+    _, _, declaration_id = cleared_shipment(web_stack, deployed, authority, "PO-WEB-XB2")
     expected = api_call(
         web_stack, "customs-oracle-c", "GET", f"/customs/declarations/{declaration_id}", expect=200
     )
@@ -306,16 +312,40 @@ def test_a_customs_oracle_sees_its_declarations_and_who_attested_them(
     screenshots(page, "declaration-detail")
 
 
+@pytest.mark.broker
+def test_a_shipment_shows_the_freight_emissions_stated_for_it(
+    web_stack: WebStack, deployed: ChainHarness, page: Page, mqtt_url: str
+) -> None:
+    carrier, bl = web_stack.orgs[CARRIER]["org_id"], "BL-WEB-CO2"
+    truck = _register(deployed, carrier, "WEB-TRUCK-LOGISTICS", DeviceKind.TRUCK, f"shipment:{bl}")
+    order_id = cross_border_order(web_stack, "PO-WEB-CO2")
+    shipped(web_stack, order_id, bl, transport_mode="road", gross_weight_kg="2000")
+    t = int(deployed.chain.w3.eth.get_block("latest")["timestamp"])
+    road = binding_id(f"shipment:{bl}")
+    trips = [Reading(truck, 1 + n, t + 50 + 90 * n, "distance_km", 100_000, "km", road) for n in range(2)]
+    _through_the_oracle(web_stack, deployed, mqtt_url, [(carrier, r) for r in trips])
+    period = {"period_start": _iso(t + 1), "period_end": _iso(t + 200)}
+    body = {"scope": 3, "shipment": bl, **period}
+    statement = api_call(web_stack, BUYER, "POST", "/carbon/statements", body, expect=201)
+
+    sign_in(page, web_stack, BUYER)
+    page.goto(web_stack.url + "/shipments")
+    row = page.locator("table.shipments tbody tr").filter(has_text=bl)
+    expect(row).to_contain_text(f"{kg_co2e(statement['grams_co2'])} kg CO₂e (submitted)")
+    assert statement["grams_co2"] > 0
+    page.context.clear_cookies()
+    sign_in(page, web_stack, SUPPLIER)  # the statement is acme-motors'; the supplier stated none
+    page.goto(web_stack.url + "/shipments")
+    expect(page.locator("table.shipments tbody tr").filter(has_text=bl)).to_contain_text("not stated")
+
+
 # --- strangers -----------------------------------------------------------------------------------
 
 
 def test_another_organisations_shipment_or_declaration_is_not_found(
     web_stack: WebStack, deployed: ChainHarness, page: Page, authority: tuple[CustomsAuthority, str]
 ) -> None:
-    register, url = authority
-    order_id = cross_border_order(web_stack, "PO-WEB-XB3")
-    doc_id = shipped(web_stack, order_id, "BL-PO-WEB-XB3")
-    declaration_id = declared(web_stack, deployed, url, register, "PO-WEB-XB3")
+    order_id, doc_id, declaration_id = cleared_shipment(web_stack, deployed, authority, "PO-WEB-XB3")
 
     sign_in(page, web_stack, STRANGER)
     page.goto(web_stack.url + "/shipments")
