@@ -188,6 +188,20 @@ class Indexer:
         for projection in self.projections:
             projection.apply(session, event)
 
+    @staticmethod
+    def _record_blocks(session: Session, start: int, end: int, hashes: dict[int, str]) -> None:
+        """The hashes of the blocks with events: the range's known blocks read in one query, not one
+        ``merge`` (a SELECT) per block, which was a third of a catch-up's time."""
+        known = {
+            b.number: b
+            for b in session.exec(select(ChainBlock).where(col(ChainBlock.number).between(start, end)))
+        }
+        for number, block_hash in sorted(hashes.items()):
+            if number in known:
+                known[number].hash = block_hash
+            else:
+                session.add(ChainBlock(number=number, hash=block_hash))
+
     def _index_range(self, start: int, end: int) -> None:
         logs = self.chain.w3.eth.get_logs(
             {"fromBlock": start, "toBlock": end, "address": self.decoder.addresses, "topics": [self.topics]}  # type: ignore[typeddict-item]
@@ -197,8 +211,7 @@ class Indexer:
         if end_hash is None:
             raise ChainError(f"block {end} disappeared while indexing (a reorg); the next step rolls back")
         with Session(self.engine) as session:
-            for block_number, block_hash in sorted({(e.block_number, e.block_hash) for e in events}):
-                session.merge(ChainBlock(number=block_number, hash=block_hash))
+            self._record_blocks(session, start, end, {e.block_number: e.block_hash for e in events})
             for event in events:
                 session.add(
                     ChainEventRow(
