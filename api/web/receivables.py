@@ -115,7 +115,9 @@ def _detail_page(
     r = svc.out(svc.visible(caller, receivable_id), caller)
     me = caller.org_id
     directory = ParticipantsService(session).directory()
-    documents = {d.id: d for d in r.documents}
+    labels = {d.id: f"{d.type.replace('_', ' ')} {d.number}" for d in r.documents}  # for the timeline
+    if r.match and r.match.document:
+        labels[r.match.document] = f"match result ({r.match.status.replace('_', ' ')})"
     invoice = next((d for d in r.documents if d.type == "invoice"), None)
     active = [f for f in r.financings if f["status"] in ("requested", "pending_review", "funded")]
     outstanding = r.face_value_minor - r.repaid_minor
@@ -125,7 +127,7 @@ def _detail_page(
         "names": {org.org_id: org.name for org in directory},
         "invoice": invoice,
         "evidence": evidence(r.documents, r.match, r.currency),
-        "documents": documents,
+        "labels": labels,
         "children": [svc.out(c, caller, detail=False) for c in svc.for_caller(caller) if c.parent == r.id],
         "outstanding": outstanding,
         "is_debtor": me == r.debtor,
