@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth.deps import CallerDep, WriterDep
 from api.db import SessionDep
@@ -45,6 +45,8 @@ class DocumentKeyOut(BaseModel):
 
 
 class GrantIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     auditor: str = Field(pattern=r"^0x[0-9a-fA-F]{64}$", description="the auditor or regulator organisation")
 
 
