@@ -15,6 +15,7 @@ HOME = Link("Home", "/")
 PURCHASE_ORDERS = Link("Purchase orders", "/purchase-orders")
 RECEIVABLES = Link("Invoices & receivables", "/receivables")
 FINANCING = Link("Financing", "/financing")
+CASH = Link("Cash", "/cash")
 CREDITS = Link("Letters of credit", "/letters-of-credit")
 SHIPMENTS = Link("Shipments", "/shipments")
 DECLARATIONS = Link("Customs declarations", "/declarations")
@@ -35,9 +36,9 @@ ROLE_LABELS = {
 }
 
 SECTIONS: dict[str, tuple[Link, ...]] = {
-    "core_enterprise": (PURCHASE_ORDERS, RECEIVABLES, CREDITS, SHIPMENTS, CARBON),
-    "supplier": (PURCHASE_ORDERS, RECEIVABLES, FINANCING, CREDITS, SHIPMENTS, CARBON),
-    "financier": (FINANCING, RECEIVABLES, CREDITS, CARBON),
+    "core_enterprise": (PURCHASE_ORDERS, RECEIVABLES, CASH, CREDITS, SHIPMENTS, CARBON),
+    "supplier": (PURCHASE_ORDERS, RECEIVABLES, FINANCING, CASH, CREDITS, SHIPMENTS, CARBON),
+    "financier": (FINANCING, CASH, RECEIVABLES, CREDITS, CARBON),
     "logistics": (SHIPMENTS, CARBON),
     "customs_oracle": (DECLARATIONS,),
     "iot_oracle": (CARBON,),

@@ -7,7 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api.web import audit, carbon, credits, financing, logistics, orders, receivables, router
+from api.web import audit, carbon, cash, credits, financing, logistics, orders, receivables, router
 from chain.config import project_root
 
 STATIC = Path(__file__).parent / "static"
@@ -20,7 +20,7 @@ def htmx_dist() -> Path:
 
 def install(app: FastAPI) -> None:
     app.include_router(router.router)
-    for section in (orders, receivables, financing, credits, logistics, carbon, audit):
+    for section in (orders, receivables, financing, cash, credits, logistics, carbon, audit):
         app.include_router(section.router)
     # the pages work without it (forms post as forms): a checkout without node_modules still serves them
     app.mount("/static/vendor/htmx", StaticFiles(directory=htmx_dist(), check_dir=False), name="htmx")

@@ -32,7 +32,15 @@ BAD_CSV = HEADER + (
 ROLES = {
     "core_enterprise": (
         "Core enterprise (buyer)",
-        ["Home", "Purchase orders", "Invoices & receivables", "Letters of credit", "Shipments", "Carbon"],
+        [
+            "Home",
+            "Purchase orders",
+            "Invoices & receivables",
+            "Cash",
+            "Letters of credit",
+            "Shipments",
+            "Carbon",
+        ],
     ),
     "supplier": (
         "Supplier",
@@ -41,6 +49,7 @@ ROLES = {
             "Purchase orders",
             "Invoices & receivables",
             "Financing",
+            "Cash",
             "Letters of credit",
             "Shipments",
             "Carbon",
@@ -48,7 +57,7 @@ ROLES = {
     ),
     "financier": (
         "Financier",
-        ["Home", "Financing", "Invoices & receivables", "Letters of credit", "Carbon"],
+        ["Home", "Financing", "Cash", "Invoices & receivables", "Letters of credit", "Carbon"],
     ),
     "logistics": ("Logistics provider", ["Home", "Shipments", "Carbon"]),
     "iot_oracle": ("IoT oracle", ["Home", "Carbon"]),
