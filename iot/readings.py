@@ -159,19 +159,26 @@ class ReadingVerifier:
         return keccak(self.prefix + struct)
 
     def recover(self, reading: Reading, signature: bytes) -> str:
-        if len(signature) != 65:
-            raise PayloadError("bad_signature", "a signature is 65 bytes (r, s, v)")
-        v = signature[64] - 27 if signature[64] >= 27 else signature[64]
-        s = int.from_bytes(signature[32:64], "big")
-        if v not in (0, 1) or not 0 < s <= SECP256K1_N // 2:  # low-s only, as Ethereum requires
-            raise PayloadError("bad_signature", "the signature is malformed (v or high s)")
-        try:
-            key = PublicKey.from_signature_and_message(
-                signature[:64] + bytes([v]), self.digest(reading), hasher=None
-            )
-        except Exception as exc:  # coincurve raises plain Exceptions on invalid points
-            raise PayloadError("bad_signature", f"the signature does not recover a key: {exc}") from None
-        return to_checksum_address(keccak(key.format(compressed=False)[1:])[-20:])
+        return recover_digest(self.digest(reading), signature)
+
+
+def recover_digest(digest: bytes, signature: bytes) -> str:
+    """The signer of ``digest``, accepting exactly what OpenZeppelin's ``ECDSA.tryRecover`` accepts.
+
+    A signature is 65 bytes ``r || s || v`` with ``v`` 27 or 28 and ``s`` in the lower half of the
+    curve order (its malleable twin ``(r, n - s, v ^ 1)`` and the 0/1 form of ``v`` are refused, as
+    the contracts refuse them); anything else raises ``PayloadError("bad_signature")``.
+    """
+    if len(signature) != 65:
+        raise PayloadError("bad_signature", "a signature is 65 bytes (r, s, v)")
+    v, s = signature[64], int.from_bytes(signature[32:64], "big")
+    if v not in (27, 28) or not 0 < s <= SECP256K1_N // 2:  # low s only, as Ethereum requires
+        raise PayloadError("bad_signature", "the signature is malformed (v not 27 or 28, or high s)")
+    try:
+        key = PublicKey.from_signature_and_message(signature[:64] + bytes([v - 27]), digest, hasher=None)
+    except Exception as exc:  # coincurve raises plain Exceptions on invalid points
+        raise PayloadError("bad_signature", f"the signature does not recover a key: {exc}") from None
+    return to_checksum_address(keccak(key.format(compressed=False)[1:])[-20:])
 
 
 # --- the MQTT payload ---------------------------------------------------------------------------
