@@ -35,7 +35,8 @@ def main() -> None:
     def noop() -> dict[str, bool]:
         return {"ok": True}
 
-    uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning")
+    # keep-alive longer than the load's pauses: a connection closed while idle fails the next request on it
+    uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning", timeout_keep_alive=60)
 
 
 if __name__ == "__main__":

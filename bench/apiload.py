@@ -113,6 +113,7 @@ def run_load(spec: dict[str, Any]) -> dict[str, Any]:
     finally:
         os.unlink(file.name)
     if done.returncode != 0:
-        raise RuntimeError(f"the load generator failed: {done.stderr[-2000:]}")
+        last = [line for line in done.stderr.splitlines() if line.strip()][-1:] or ["no output"]
+        raise RuntimeError(f"the load generator failed: {last[0]}")
     result: dict[str, Any] = json.loads(done.stdout)
     return result

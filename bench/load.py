@@ -39,7 +39,11 @@ async def _reads(spec: dict[str, Any]) -> dict[str, Any]:
         while time.perf_counter() < deadline:
             path, key = requests[next(counter) % len(requests)]
             t0 = time.perf_counter()
-            response = await http.get(path, headers={"Authorization": f"Bearer {key}"})
+            try:
+                response = await http.get(path, headers={"Authorization": f"Bearer {key}"})
+            except httpx.TransportError as exc:  # e.g. the server closed a kept-alive connection
+                errors[type(exc).__name__] = errors.get(type(exc).__name__, 0) + 1
+                continue
             latencies.append((time.perf_counter() - t0) * 1000)
             if response.status_code != 200:
                 errors[str(response.status_code)] = errors.get(str(response.status_code), 0) + 1

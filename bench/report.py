@@ -68,6 +68,11 @@ def _number(value: float | None, unit: str = "") -> str:
     return f"{text} {unit}".strip()
 
 
+def _one_line(text: str, limit: int = 200) -> str:
+    flat = " ".join(text.split()).replace("|", "/")
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
 def _verdict(figure: Figure) -> str:
     return {True: "**met**", False: "**missed**", None: "—" if figure.target is None else "n/a"}[figure.met]
 
@@ -89,7 +94,7 @@ def markdown(
     ]
     for r in results:
         if r.status != "ok":
-            lines.append(f"| {r.name} | *{r.status}* | | | | | {'; '.join(r.notes)[:200]} |")
+            lines.append(f"| {r.name} | *{r.status}* | | | | | {_one_line('; '.join(r.notes))} |")
         for f in r.figures:
             base = f"{_number(f.baseline, f.unit)} ({f.baseline_name})" if f.baseline is not None else "—"
             ratio = _number(f.ratio) if f.ratio is not None else "—"
@@ -109,7 +114,7 @@ def markdown(
     for r in results:
         workload = ", ".join(f"{k} {v}" for k, v in r.workload.items())
         lines.append(f"- **{r.name}** — {r.title} ({r.seconds:.0f} s): {workload}.")
-        lines += [f"  - {note}" for note in r.notes]
+        lines += [f"  - {_one_line(note, 500)}" for note in r.notes]
     lines += [
         "",
         "## Gas per business operation",
