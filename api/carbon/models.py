@@ -50,7 +50,8 @@ class IngestCounter(SQLModel, table=True):
 
     __tablename__ = "iot_counters"
 
-    name: str = Field(primary_key=True, max_length=48)  # "rejected:<reason>" | "accepted" | "gap"
+    # "rejected:<reason>" | "accepted" | "duplicate" | "gap"
+    name: str = Field(primary_key=True, max_length=48)
     count: int = Field(sa_column=Column(BigInteger, nullable=False))
 
 

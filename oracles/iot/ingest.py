@@ -4,7 +4,8 @@ Checks, in order: size and JSON shape, signature (fast EIP-712 recovery), topic,
 plausible range (the local checks first), device known and the signing key valid at the reading's
 time (from DeviceRegistry, cached), binding, sequence (replays rejected, gaps counted).
 Every rejection is counted by reason.
-A message the broker delivers twice (same device, sequence and signature) is accepted once.
+A message the broker delivers twice (same device, sequence and signature) is accepted once; the
+second copy is counted as ``duplicate``.
 Messages are handled in groups (group commit): the checks that need no database run per message,
 then sequences are judged and every outcome of the group is written in one transaction.
 """
@@ -40,6 +41,7 @@ REASONS = (
     "bad_signature",
     "wrong_topic",
     "unknown_device",
+    "unknown_key",
     "revoked_key",
     "wrong_binding",
     "clock_skew",
@@ -58,7 +60,7 @@ class DeviceInfo:
 class DeviceDirectory(Protocol):
     def device(self, device_id: bytes) -> DeviceInfo | None: ...
 
-    def signer_valid(self, device_id: bytes, signer: str, timestamp: int) -> bool: ...
+    def signer_problem(self, device_id: bytes, signer: str, timestamp: int) -> str | None: ...
 
 
 class ChainDevices:
@@ -87,10 +89,13 @@ class ChainDevices:
             self._devices[device_id] = (time.monotonic(), info)
         return info
 
-    def signer_valid(self, device_id: bytes, signer: str, timestamp: int) -> bool:
-        """Whether ``signer`` was a key of the device at ``timestamp``, from its cached key record.
+    def signer_problem(self, device_id: bytes, signer: str, timestamp: int) -> str | None:
+        """None when ``signer`` was a key of the device at ``timestamp`` (from its cached key record).
 
-        The rule of ``DeviceRegistry.isValidSigner``, evaluated here: one chain call per key and TTL."""
+        Otherwise the rejection reason: ``unknown_key`` when it never was a key of this device (a
+        key registered to no one or to another device, or a payload altered after signing, which
+        recovers an arbitrary address), ``revoked_key`` when it was, but not at that time. The rule
+        of ``DeviceRegistry.isValidSigner``, evaluated here: one chain call per key and TTL."""
         key = (device_id, signer)
         with self._lock:
             cached = self._keys.get(key)
@@ -100,7 +105,11 @@ class ChainDevices:
             with self._lock:
                 self._keys[key] = cached
         valid_from, revoked_at = cached[1]
-        return valid_from != 0 and timestamp >= valid_from and (revoked_at == 0 or timestamp < revoked_at)
+        if valid_from == 0:
+            return "unknown_key"
+        if timestamp >= valid_from and (revoked_at == 0 or timestamp < revoked_at):
+            return None
+        return "revoked_key"
 
 
 @dataclass(frozen=True)
@@ -184,8 +193,15 @@ class Ingestor:
             return _rejected("unknown_device", f"device {device_hex} is not registered", payload)
         if parsed[0] != info.owner:
             return _rejected("wrong_topic", f"{device_hex} belongs to {info.owner}, not {parsed[0]}", payload)
-        if not info.active or not self.devices.signer_valid(reading.device_id, signer, reading.timestamp):
-            return _rejected("revoked_key", f"{signer} was not a valid key of {device_hex} then", payload)
+        if not info.active:
+            return _rejected("revoked_key", f"device {device_hex} is revoked", payload)
+        problem = self.devices.signer_problem(reading.device_id, signer, reading.timestamp)
+        if problem == "unknown_key":
+            return _rejected(
+                problem, f"{signer} is no key of {device_hex} (or the reading was altered)", payload
+            )
+        if problem is not None:
+            return _rejected(problem, f"{signer} was not a valid key of {device_hex} then", payload)
         if "0x" + reading.binding.hex() != info.binding:
             return _rejected("wrong_binding", f"{device_hex} is bound to {info.binding}", payload)
         return _Valid(reading, signer, "0x" + signature.hex(), info.owner, payload)
@@ -217,6 +233,7 @@ class Ingestor:
         seq, previous = v.reading.sequence, last.get(v.device)
         if (v.device, seq) in seen:
             if seen[(v.device, seq)] == v.signature:
+                counts["duplicate"] += 1  # a redelivery, or the same message replayed: counted, not stored
                 return Outcome(False, "duplicate", "already accepted (a redelivery)")
             outcome = _rejected("replayed", f"sequence {seq} of {v.device} was used already", v.payload)
         elif previous is not None and seq < previous:

@@ -101,6 +101,7 @@ def test_one_group_judges_sequences_against_itself_and_fails_whole(
     assert [o if o.accepted else o.reason for o in outcomes] == expected
     assert counters(db_engine) == {
         "accepted": 4,
+        "duplicate": 1,
         "gap": 1,
         "rejected:replayed": 2,
         "rejected:out_of_range": 1,
