@@ -73,6 +73,7 @@ class OperatorStats:
     attested: int = 0
     skipped: int = 0  # attested before (by this operator, found in its outbox or on chain)
     problems: int = 0
+    refused: int = 0  # attestations the contract refused (their outbox rows say why)
     outages: int = 0
     failures: int = 0  # anything else that failed a poll (node, database); retried the same way
 
@@ -188,6 +189,7 @@ class CustomsOperator:
                 self.stats.skipped += 1
                 return
             self._mark(session, row, "refused", error=f"{exc.error}: {exc}"[:256])
+            self.stats.refused += 1
             log.warning("customs attestation refused: %s", row.error)
             return
         self._mark(session, row, "attested", tx_hash=receipt.tx_hash, block_number=receipt.block_number)
