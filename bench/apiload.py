@@ -60,9 +60,9 @@ def child_env(ctx: Context) -> dict[str, str]:
 @contextmanager
 def served_api(ctx: Context) -> Iterator[tuple[str, PeakRss]]:
     """``(base URL, its RSS sampler)`` of the API in a process of its own until the block ends."""
-    from chain.node import port_or_free
+    from chain.node import free_port
 
-    port = port_or_free(18_700)
+    port = free_port()  # not a fixed one: two runs at once would talk to each other's API
     log = tempfile.NamedTemporaryFile(prefix="bench-api-", suffix=".log", delete=False)  # noqa: SIM115
     server = subprocess.Popen(
         [sys.executable, "-m", "bench.api_server", "--port", str(port)],
