@@ -6,15 +6,18 @@ import threading
 from functools import cached_property
 from typing import Any, TypeVar
 
+import requests
 from web3 import HTTPProvider, Web3
+from web3.providers.rpc.utils import REQUEST_RETRY_ALLOWLIST, ExceptionRetryConfiguration
+from web3.types import RPCEndpoint
 
 from chain.carbon_contracts import CarbonCreditsContract, CarbonLedgerContract, DeviceRegistryContract
 from chain.compiler import Artifact, build_dir, load_artifacts
-from chain.config import NetworkSettings
+from chain.config import NetworkSettings, rpc_timeout
 from chain.contracts import BoundContract, DualControlContract, ParticipantsContract
 from chain.credit_contracts import LettersOfCreditContract
 from chain.customs_contracts import CustomsAttestationsContract
-from chain.errors import ChainError, ConfigurationError
+from chain.errors import ChainError, ConfigurationError, Unavailable
 from chain.events import EventDecoder
 from chain.keys import KeyStore
 from chain.manifest import Manifest, load_manifest
@@ -55,8 +58,42 @@ def org_key_name(org: bytes) -> str:
     return f"org-0x{org.hex()}"
 
 
+RETRIED = [method for method in REQUEST_RETRY_ALLOWLIST if method != "eth_sendRawTransaction"]
+
+
+class NodeProvider(HTTPProvider):
+    """web3's HTTP provider whose transport failures (refused, reset, timed out) raise ``Unavailable``
+    (503 ``chain_unavailable``) instead of a bare ``requests`` exception.
+
+    Each call is bounded by ``TRADELEDGER_RPC_TIMEOUT``. Reads are retried on a refused or reset
+    connection, not after a timeout: a node that did not answer in time is not asked again, so a
+    blackholed node costs one timeout. A send is never retried here (web3 would resend it, and a lost
+    answer would come back as "nonce too low"): ``Sender`` looks the transaction up by its hash instead.
+    """
+
+    def __init__(self, url: str) -> None:
+        super().__init__(
+            url,
+            cache_allowed_requests=True,
+            request_kwargs={"timeout": rpc_timeout()},
+            exception_retry_configuration=ExceptionRetryConfiguration(
+                errors=(requests.ConnectionError, requests.HTTPError), method_allowlist=RETRIED
+            ),
+        )
+
+    def _make_request(self, method: RPCEndpoint, request_data: bytes) -> bytes:
+        try:
+            return super()._make_request(method, request_data)
+        except requests.RequestException as exc:
+            raise Unavailable(
+                f"the chain node at {self.endpoint_uri} did not answer {method} ({type(exc).__name__}); "
+                "retry once it is reachable",
+                code="chain_unavailable",
+            ) from exc
+
+
 def connect_web3(url: str) -> Web3:
-    w3 = Web3(HTTPProvider(url, cache_allowed_requests=True, request_kwargs={"timeout": 30}))
+    w3 = Web3(NodeProvider(url))
     try:
         w3.eth.chain_id  # noqa: B018 - fail fast with a clear message
     except Exception as exc:

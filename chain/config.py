@@ -2,9 +2,10 @@
 
 The network is chosen by ``TRADELEDGER_NETWORK`` (default: the file's
 ``networks.default``); ``TRADELEDGER_RPC_URL`` points any network at another
-JSON-RPC endpoint. Paths: ``TRADELEDGER_ROOT`` (project root, where
-brownie-config.yaml and node_modules live) and ``TRADELEDGER_VAR_DIR`` (state:
-chain data, keystores, manifests; default ``<root>/var``).
+JSON-RPC endpoint, and ``TRADELEDGER_RPC_TIMEOUT`` bounds each call to it. Paths:
+``TRADELEDGER_ROOT`` (project root, where brownie-config.yaml and node_modules
+live) and ``TRADELEDGER_VAR_DIR`` (state: chain data, keystores, manifests;
+default ``<root>/var``).
 """
 
 from __future__ import annotations
@@ -80,6 +81,21 @@ def compiler_settings() -> CompilerSettings:
         optimizer_runs=int(solc["optimizer"]["runs"]),
         remappings=tuple(solc.get("remappings", ())),
     )
+
+
+DEFAULT_RPC_TIMEOUT = 30.0
+
+
+def rpc_timeout() -> float:
+    """Seconds one JSON-RPC call may take (env ``TRADELEDGER_RPC_TIMEOUT``); then the node is unavailable."""
+    raw = os.environ.get("TRADELEDGER_RPC_TIMEOUT") or str(DEFAULT_RPC_TIMEOUT)
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = 0.0
+    if not seconds > 0:
+        raise ConfigurationError(f"TRADELEDGER_RPC_TIMEOUT must be a positive number of seconds, not {raw!r}")
+    return seconds
 
 
 def network_names() -> list[str]:

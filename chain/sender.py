@@ -6,6 +6,10 @@ raw transaction, and waits for the receipt. At most ``window`` transactions are
 in flight at once, which keeps anvil's automine from stalling and bounds what
 a crash can leave pending. After any send failure the nonce is re-read from the
 node (``pending``), so the next transaction neither skips nor repeats a nonce.
+
+A failed send is looked up by its hash before it is called failed (its answer
+may have been lost after the node took it): a transaction the node holds is
+carried on as sent, never signed again under a new nonce.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from eth_utils import to_checksum_address
 from hexbytes import HexBytes
 from web3 import Web3
 
-from chain.errors import ChainError, ChainRevert
+from chain.errors import ChainError, ChainRevert, Unavailable
 from chain.reverts import ErrorDecoder
 
 log = logging.getLogger(__name__)
@@ -136,14 +140,25 @@ class Sender:
                     del full["to"]
                 signed = self.account.sign_transaction(full)
                 try:
-                    tx_hash = self.w3.eth.send_raw_transaction(signed.raw_transaction)
-                except Exception as exc:
-                    self._nonce = None  # resync on next use
-                    raise ChainError(
-                        f"the node refused the transaction: {exc}" + (f" ({context})" if context else "")
-                    ) from exc
+                    self.w3.eth.send_raw_transaction(signed.raw_transaction)
+                except Exception as exc:  # refused, or the request or only its answer was lost
+                    try:
+                        arrived = self._arrived(HexBytes(signed.hash))
+                    except Unavailable:
+                        self._nonce = None  # it may be pending there: resync on next use
+                        raise
+                    if not arrived:
+                        self._nonce = None  # resync on next use
+                        if isinstance(exc, Unavailable):
+                            raise
+                        raise ChainError(
+                            f"the node refused the transaction: {exc}" + (f" ({context})" if context else "")
+                        ) from exc
+                    log.warning(
+                        "sending %s failed (%s) but the node holds it", HexBytes(signed.hash).to_0x_hex(), exc
+                    )
                 self._nonce += 1
-                return Pending(HexBytes(tx_hash).to_0x_hex(), full["nonce"], full, context)
+                return Pending(HexBytes(signed.hash).to_0x_hex(), full["nonce"], full, context)
         except BaseException:
             self._slots.release()
             raise
@@ -190,11 +205,34 @@ class Sender:
 
     # --- internals -----------------------------------------------------------------------
 
+    def _arrived(self, tx_hash: HexBytes) -> bool:
+        """Whether the node holds ``tx_hash`` although sending it failed in transit.
+
+        Raises ``Unavailable`` when the node cannot say: the transaction may be pending there."""
+        try:
+            response = self.w3.provider.make_request("eth_getTransactionByHash", [tx_hash.to_0x_hex()])  # type: ignore[arg-type]
+        except Unavailable as exc:
+            raise Unavailable(
+                f"transaction {tx_hash.to_0x_hex()} was sent but the node stopped answering, so whether it "
+                "arrived is unknown; retry once the node is back (with the same Idempotency-Key)",
+                code="chain_unavailable",
+            ) from exc
+        return isinstance(response.get("result"), dict)
+
     def _poll_receipt(self, tx_hash: str) -> dict[str, Any]:
         deadline = time.monotonic() + self.receipt_timeout
         delay = 0.005
         while True:
-            response = self.w3.provider.make_request("eth_getTransactionReceipt", [tx_hash])  # type: ignore[arg-type]
+            try:
+                response = self.w3.provider.make_request("eth_getTransactionReceipt", [tx_hash])  # type: ignore[arg-type]
+            except Unavailable as exc:
+                with self._lock:  # the node may have restarted without it: read the nonce again
+                    self._nonce = None
+                raise Unavailable(
+                    f"transaction {tx_hash} was sent but the node stopped answering before its receipt; "
+                    "retry once the node is back (with the same Idempotency-Key)",
+                    code="chain_unavailable",
+                ) from exc
             result = response.get("result")
             if isinstance(result, dict):
                 return {
