@@ -5,6 +5,7 @@ operator key and a key of no customs oracle. All refused, and the declaration un
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -41,38 +42,46 @@ AT = {
 }
 
 
-def _drop(inbox: Path, name: str, *timeline: tuple[str, str]) -> None:
-    """Another system drops a declaration file with this (status, time) timeline into ``inbox``."""
-    inbox.mkdir(parents=True, exist_ok=True)
-    body = {"declaration": declaration(NUMBER), "timeline": [{"status": s, "at": at} for s, at in timeline]}
-    (inbox / name).write_text(json.dumps(body))
+@dataclass
+class Operators:
+    """The chain, the operators' database and three customs oracle organisations (org id, key name)."""
+
+    h: ChainHarness
+    engine: Engine
+    orgs: list[tuple[str, str]]
+    folder: Path
+
+    def drop(self, inbox: str, name: str, *timeline: tuple[str, str]) -> None:
+        """Another system drops a declaration file with this (status, time) timeline into ``inbox``."""
+        folder = self.folder / inbox
+        folder.mkdir(parents=True, exist_ok=True)
+        steps = [{"status": s, "at": at} for s, at in timeline]
+        (folder / name).write_text(json.dumps({"declaration": declaration(NUMBER), "timeline": steps}))
+
+    def operator(self, who: tuple[str, str], inbox: str) -> CustomsOperator:
+        return operator(self.h, self.engine, who, InboxFeed(self.folder / inbox))
+
+    def rows(self, org: str) -> list[CustomsAttestationRow]:
+        with Session(self.engine) as session:
+            query = select(CustomsAttestationRow).where(CustomsAttestationRow.operator == org)
+            return list(session.exec(query))
 
 
-def _operator(h: ChainHarness, engine: Engine, who: tuple[str, str], inbox: Path) -> CustomsOperator:  # noqa: F811
-    return operator(h, engine, who, InboxFeed(inbox))
-
-
-def _rows(engine: Engine, org: str) -> list[CustomsAttestationRow]:  # noqa: F811
-    with Session(engine) as session:
-        return list(session.exec(select(CustomsAttestationRow).where(CustomsAttestationRow.operator == org)))
-
-
-def _nothing_recorded(h: ChainHarness, org: str) -> None:
-    customs = h.chain.customs()
-    assert customs.declaration(DID).status is DeclarationStatus.NONE
-    assert not customs.has_attested(DID, DeclarationStatus.DECLARED, from_hex32(org))
-
-
-def test_an_operators_attestation_replayed_by_another_relayer_is_refused(
+@pytest.fixture
+def ops(
     harness: ChainHarness,
     engine: Engine,  # noqa: F811
     operators: list[tuple[str, str]],  # noqa: F811
     tmp_path: Path,
-) -> None:
-    first, second = operators[0], operators[1]
-    _drop(tmp_path / "a", "SEC-1.json", ("declared", AT["declared"]))
-    _operator(harness, engine, first, tmp_path / "a").poll_once()
-    (row,) = _rows(engine, first[0])
+) -> Operators:
+    return Operators(harness, engine, operators, tmp_path)
+
+
+def test_an_operators_attestation_replayed_by_another_relayer_is_refused(ops: Operators) -> None:
+    harness, (first, second) = ops.h, ops.orgs[:2]
+    ops.drop("a", "SEC-1.json", ("declared", AT["declared"]))
+    ops.operator(first, "a").poll_once()
+    (row,) = ops.rows(first[0])
     tx = harness.chain.w3.eth.get_transaction(row.tx_hash)  # what the operator sent, as anyone sees it
     customs = harness.chain.customs(second[1])
     abi = harness.chain.w3.eth.contract(address=customs.address, abi=customs.abi)
@@ -104,16 +113,11 @@ def test_an_operators_attestation_replayed_by_another_relayer_is_refused(
     assert not customs.has_attested(DID, DeclarationStatus.DECLARED, from_hex32(second[0]))
 
 
-def test_an_older_status_after_a_newer_one_does_not_move_the_declaration_back(
-    harness: ChainHarness,
-    engine: Engine,  # noqa: F811
-    operators: list[tuple[str, str]],  # noqa: F811
-    tmp_path: Path,
-) -> None:
-    customs = harness.chain.customs()
-    workers = [_operator(harness, engine, who, tmp_path / who[0]) for who in operators[:2]]
-    for who in operators[:2]:
-        _drop(tmp_path / who[0], "1.json", ("declared", AT["declared"]), ("released", AT["released"]))
+def test_an_older_status_after_a_newer_one_does_not_move_the_declaration_back(ops: Operators) -> None:
+    customs = ops.h.chain.customs()
+    workers = [ops.operator(who, who[0]) for who in ops.orgs[:2]]
+    for who in ops.orgs[:2]:
+        ops.drop(who[0], "1.json", ("declared", AT["declared"]), ("released", AT["released"]))
     for w in workers:
         w.poll_once()
     released = customs.declaration(DID)
@@ -121,20 +125,20 @@ def test_an_older_status_after_a_newer_one_does_not_move_the_declaration_back(
     assert released.status is DeclarationStatus.RELEASED
 
     # a late file: the inspection (before the release), then the declaration again at another time
-    for who in operators[:2]:
-        _drop(tmp_path / who[0], "2.json", ("inspected", AT["inspected"]))
+    for who in ops.orgs[:2]:
+        ops.drop(who[0], "2.json", ("inspected", AT["inspected"]))
     for w in workers:
         w.poll_once()
-    block = harness.chain.w3.eth.block_number
-    for who in operators[:2]:
-        _drop(tmp_path / who[0], "3.json", ("declared", "2026-03-29T08:00:00Z"))
+    block = ops.h.chain.w3.eth.block_number
+    for who in ops.orgs[:2]:
+        ops.drop(who[0], "3.json", ("declared", "2026-03-29T08:00:00Z"))
     for w in workers:
         w.poll_once()
 
     assert customs.declaration(DID) == released  # still released, with its own time
     assert customs.finalisation(DID, DeclarationStatus.INSPECTED).count == 2  # on record, not current
     assert customs.finalisation(DID, DeclarationStatus.DECLARED) == declared  # the first time stands
-    assert harness.chain.w3.eth.block_number == block  # a status attested once is never sent again
+    assert ops.h.chain.w3.eth.block_number == block  # a status attested once is never sent again
     assert [(w.stats.attested, w.stats.skipped, w.stats.refused) for w in workers] == [(3, 1, 0)] * 2
 
 
@@ -142,13 +146,9 @@ def test_an_older_status_after_a_newer_one_does_not_move_the_declaration_back(
     "who", ["a suspended operator", "a revoked operator key", "a key of no customs oracle"]
 )
 def test_an_operator_that_may_not_attest_records_the_refusal_and_changes_nothing(
-    harness: ChainHarness,
-    engine: Engine,  # noqa: F811
-    operators: list[tuple[str, str]],  # noqa: F811
-    tmp_path: Path,
-    who: str,
+    ops: Operators, who: str
 ) -> None:
-    org, key = operators[0]
+    harness, (org, key) = ops.h, ops.orgs[0]
     if who == "a suspended operator":
         harness.chain.participants(OPERATOR).suspend_organisation(from_hex32(org))
         error: dict[str, Any] = {"error": "ParticipantSuspended"}
@@ -164,14 +164,16 @@ def test_an_operator_that_may_not_attest_records_the_refusal_and_changes_nothing
         org = to_hex32(logistics)
         address = str(Account.from_key(harness.chain.keystore.load(key).key).address)
         error = {"error": "CustomsUnknownOperator", "operator": address}
-    _drop(tmp_path / "inbox", "SEC-1.json", ("declared", AT["declared"]))
-    worker = _operator(harness, engine, (org, key), tmp_path / "inbox")
+    ops.drop("inbox", "SEC-1.json", ("declared", AT["declared"]))
+    worker = ops.operator((org, key), "inbox")
 
     worker.poll_once()
 
-    (row,) = _rows(engine, org)
+    (row,) = ops.rows(org)
     assert (row.state, (row.error or "").split(":")[0]) == ("refused", error["error"])
     if "operator" in error:
         assert error["operator"] in (row.error or "")
     assert (worker.stats.attested, worker.stats.refused) == (0, 1)
-    _nothing_recorded(harness, org)
+    customs = harness.chain.customs()
+    assert customs.declaration(DID).status is DeclarationStatus.NONE
+    assert not customs.has_attested(DID, DeclarationStatus.DECLARED, from_hex32(org))
