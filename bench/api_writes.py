@@ -32,7 +32,7 @@ FACE = 1_000_00  # 10 x 100.00 USD in minor units
 def workload(scale: float) -> dict[str, object]:
     return {
         "concurrency": CONCURRENCY,
-        "flows": scaled(60, scale, 2),
+        "flows": scaled(40, scale, 2),
         "writes per flow": WRITES_PER_FLOW,
         "raw transactions per thread": scaled(30, scale, 3),
     }

@@ -25,7 +25,7 @@ WINDOW = 64
 
 
 def workload(scale: float) -> dict[str, object]:
-    return {"transfers": scaled(2_000, scale, 20), "in-flight window": WINDOW, "keys": 1}
+    return {"transfers": scaled(1_000, scale, 20), "in-flight window": WINDOW, "keys": 1}
 
 
 def run(ctx: Context, scale: float) -> Result:
