@@ -13,7 +13,7 @@ from api.customs.models import (
 from api.documents.models import StoredDocument
 from api.financing.models import FinancingRow, OfferRow
 from api.idempotency import IdempotencyRecord
-from api.orders.models import OrderRow
+from api.orders.models import CarrierBooking, OrderRow
 from api.participants.models import AuditorGrant, Organisation, OrganisationAccount, OrganisationLegalId
 from api.receivables.models import MatchingTolerance, ReceivableRow
 from chain.index_models import ChainBlock, ChainEventRow, IndexerCheckpoint
@@ -21,6 +21,7 @@ from chain.index_models import ChainBlock, ChainEventRow, IndexerCheckpoint
 __all__ = [
     "AuditAccess",
     "AuditorGrant",
+    "CarrierBooking",
     "RegulatorMandate",
     "CustomsAttestationRow",
     "CustomsDeclarationRow",

@@ -1,6 +1,6 @@
 """The receivables story end to end, through the same services the API uses.
 
-PO (ERP CSV) -> shipment -> goods receipt -> invoice (receivable, matched,
+PO (ERP CSV) -> carrier booked -> shipment -> goods receipt -> invoice (receivable, matched,
 attested) -> confirmation -> split 60/40 -> 40 % passed to a tier-2 supplier
 -> tier-2 financing (DvP) -> the buyer repays both holders. Used by
 ``tradeledger demo`` and by the benchmarks.
@@ -101,6 +101,8 @@ def run_story(stack: Stack, progress: Progress | None = None, *, tag: str | None
         order = orders.upload(who["buyer"], csv=csv, supplier=who["supplier"].org_id)
         result.order_id = order.id
         step(f"{po} uploaded by ACME Motors (CSV, {order.total_minor / 100:,.2f} USD)")
+        orders.book_carrier(who["supplier"], order.id, who["carrier"].org_id)
+        step("FastFreight booked as carrier by Shenzhen Precision (off chain)")
         orders.add_shipment(
             who["carrier"],
             order.id,

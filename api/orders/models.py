@@ -1,8 +1,10 @@
-"""Purchase orders as the index sees them (a projection of PurchaseOrders events)."""
+"""Purchase orders as the index sees them (a projection of PurchaseOrders events), and their carriers."""
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Column, DateTime
 from sqlmodel import Field, SQLModel
 
 
@@ -21,3 +23,15 @@ class OrderRow(SQLModel, table=True):
     shipments: int = 0
     registered_block: int
     registered_tx: str = Field(max_length=66)
+
+
+class CarrierBooking(SQLModel, table=True):
+    """A trading party of the order booked logistics provider ``carrier`` to carry it: off chain, an
+    authorisation fact (like ``auditor_grants``). Only a booked carrier posts the order's shipments."""
+
+    __tablename__ = "carrier_bookings"
+
+    order_id: str = Field(primary_key=True, max_length=66)
+    carrier: str = Field(primary_key=True, max_length=66, index=True)
+    booked_by: str = Field(max_length=66)
+    booked_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))

@@ -10,10 +10,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
-from api.auth.deps import CallerDep
+from api.auth.deps import CallerDep, WriterDep
 from api.db import PageDep, SessionDep
 from api.idempotency import WriteDep
+from api.orders.models import CarrierBooking
 from api.orders.schemas import (
+    CarrierBookingIn,
+    CarrierBookingOut,
     GoodsReceiptIn,
     OrderOut,
     PaymentIn,
@@ -101,9 +104,32 @@ def order(order_id: str, caller: CallerDep, session: SessionDep) -> OrderOut:
     return svc.out(svc.visible(caller, order_id), caller)
 
 
+def _booking_out(row: CarrierBooking) -> CarrierBookingOut:
+    return CarrierBookingOut(
+        order_id=row.order_id, carrier=row.carrier, booked_by=row.booked_by, booked_at=row.booked_at
+    )
+
+
+@router.post("/{order_id}/carrier-bookings", status_code=201, response_model=CarrierBookingOut)
+def book_carrier(
+    order_id: str, body: CarrierBookingIn, caller: WriterDep, session: SessionDep
+) -> CarrierBookingOut:
+    """The order's supplier (or its buyer, under EXW/FOB terms) books a logistics provider to carry it: only
+    a booked carrier may post the order's shipments, and it may then read the order. Booking the same carrier
+    again answers the booking there is. Off chain, like auditor grants."""
+    return _booking_out(OrdersService(session).book_carrier(caller, order_id, body.carrier))
+
+
+@router.get("/{order_id}/carrier-bookings", response_model=list[CarrierBookingOut])
+def carrier_bookings(order_id: str, caller: CallerDep, session: SessionDep) -> list[CarrierBookingOut]:
+    """The carriers booked on an order you are party to, first booked first."""
+    return [_booking_out(row) for row in OrdersService(session).bookings(caller, order_id)]
+
+
 @router.post("/{order_id}/shipments", status_code=201, response_model=OrderOut)
 def shipment(order_id: str, body: ShipmentIn, write: WriteDep) -> JSONResponse:
-    """A logistics provider posts a shipment / bill of lading for the order."""
+    """A logistics provider booked on the order (``carrier-bookings``) posts a shipment / bill of lading for
+    it; to any other carrier the order does not exist (404 ``order_not_found``)."""
     return write.once(
         body, 201, lambda: write.service(OrdersService).add_shipment(write.caller, order_id, body)
     )

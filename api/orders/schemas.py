@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -119,3 +119,18 @@ class OrderOut(BaseModel):
     documents: list[DocumentOut] = []
     timeline: list[EventOut] = []
     tx: TxOut | None = None
+
+
+class CarrierBookingIn(_Body):
+    """A trading party books a logistics provider to carry the order (the only kind that posts shipments)."""
+
+    carrier: str = Field(
+        pattern=r"^0x[0-9a-fA-F]{64}$", description="the logistics provider's organisation id"
+    )
+
+
+class CarrierBookingOut(BaseModel):
+    order_id: str
+    carrier: str
+    booked_by: str = Field(description="the buyer or the supplier of the order")
+    booked_at: datetime

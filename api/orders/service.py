@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlmodel import Session, col, or_, select
@@ -10,7 +11,7 @@ from sqlmodel import Session, col, or_, select
 from api.auth.service import Caller
 from api.documents.models import StoredDocument
 from api.documents.service import anchor_document, purchase_order_document
-from api.orders.models import OrderRow
+from api.orders.models import CarrierBooking, OrderRow
 from api.orders.schemas import (
     DocumentOut,
     EventOut,
@@ -83,6 +84,14 @@ def event_out(row: ChainEventRow) -> EventOut:
     )
 
 
+def order_not_found(order_id: str) -> NotFound:
+    """What anyone but an order's parties learns of it, whether it exists or not."""
+    return NotFound(
+        f"no purchase order {order_id} of yours; list them with GET /api/v1/purchase-orders",
+        code="order_not_found",
+    )
+
+
 class OrdersService(ChainService):
     # --- reads --------------------------------------------------------------------------------
 
@@ -90,14 +99,12 @@ class OrdersService(ChainService):
         """The order if the caller is party to it; otherwise 404 (its existence is not revealed)."""
         row = self.session.get(OrderRow, order_id.lower())
         if row is None or not self._is_party(caller, row):
-            raise NotFound(
-                f"no purchase order {order_id} of yours; list them with GET /api/v1/purchase-orders",
-                code="order_not_found",
-            )
+            raise order_not_found(order_id)
         return row
 
     def _is_party(self, caller: Caller, row: OrderRow) -> bool:
-        if caller.org_id in (row.buyer, row.supplier):
+        """Its buyer and supplier, a carrier booked on it, and whoever issued one of its documents."""
+        if caller.org_id in (row.buyer, row.supplier) or self.is_booked(caller, row):
             return True
         carried = self.session.exec(
             select(StoredDocument).where(
@@ -107,6 +114,24 @@ class OrdersService(ChainService):
             )
         ).first()
         return carried is not None
+
+    def is_booked(self, caller: Caller, row: OrderRow) -> bool:
+        return self.session.get(CarrierBooking, (row.order_id, caller.org_id)) is not None
+
+    def bookings(self, caller: Caller, order_id: str) -> list[CarrierBooking]:
+        """The carriers booked on an order the caller is party to, first booked first."""
+        row = self.visible(caller, order_id)
+        query = select(CarrierBooking).where(CarrierBooking.order_id == row.order_id)
+        return list(self.session.exec(query.order_by(col(CarrierBooking.booked_at))).all())
+
+    def booked(self, caller: Caller) -> list[OrderRow]:
+        """Orders the caller (a logistics provider) is booked to carry, oldest first."""
+        query = (
+            select(OrderRow)
+            .join(CarrierBooking, col(CarrierBooking.order_id) == col(OrderRow.order_id))
+            .where(CarrierBooking.carrier == caller.org_id)
+        )
+        return list(self.session.exec(query.order_by(col(OrderRow.registered_block))).all())
 
     def po_number(self, row: OrderRow) -> str:
         doc = self.session.get(StoredDocument, row.document_id)
@@ -241,11 +266,40 @@ class OrdersService(ChainService):
         self.settle(receipt)
         return self.out(self._get(to_hex32(order_id)), caller, receipt)
 
+    def book_carrier(self, caller: Caller, order_id: str, carrier: str) -> CarrierBooking:
+        """The order's buyer or supplier books logistics provider ``carrier`` on it (idempotent). Either
+        trading party may: who contracts the main carriage depends on the Incoterm (the seller under C and D
+        terms, the buyer under EXW and FOB), which the order does not record."""
+        row = self.visible(caller, order_id)
+        if caller.org_id not in (row.buyer, row.supplier):
+            raise Forbidden("only the order's buyer or supplier books its carrier", code="not_trading_party")
+        org = self.session.get(Organisation, carrier.lower())
+        if org is None or org.role != "logistics" or org.status != "active":
+            raise InvalidInput(
+                f"{carrier} is not an active logistics provider of the consortium", code="invalid_carrier"
+            )
+        existing = self.session.get(CarrierBooking, (row.order_id, org.org_id))
+        if existing is not None:
+            return existing
+        if row.status != "open":
+            raise Conflict(f"purchase order {self.po_number(row)} is {row.status}", code="order_not_open")
+        booking = CarrierBooking(
+            order_id=row.order_id, carrier=org.org_id, booked_by=caller.org_id, booked_at=datetime.now(UTC)
+        )
+        self.session.add(booking)
+        self.session.commit()
+        self.session.refresh(booking)
+        return booking
+
     def add_shipment(self, caller: Caller, order_id: str, body: ShipmentIn) -> OrderOut:
+        """A booked carrier's shipment; to any other carrier the order does not exist."""
         chain, _ = self._wired()
         if caller.role != "logistics":
             raise Forbidden("only logistics providers post shipments", code="role_required")
-        row = self._get(order_id)
+        row = self.visible(caller, order_id)
+        if not self.is_booked(caller, row):
+            raise order_not_found(order_id)
+        self.session.refresh(row)
         number = self.po_number(row)
         shipment = parse_shipment(
             {

@@ -1,7 +1,8 @@
 """Shipments, bills of lading and customs declarations: the carrier's and customs' views.
 
-``/shipments`` lists the caller's shipments (``shipment_views``) and holds the carrier's form, which calls
-``OrdersService.add_shipment`` as ``POST /api/v1/purchase-orders/{id}/shipments`` does; a shipment's page
+``/shipments`` lists the caller's shipments (``shipment_views``) and holds the carrier's form, which offers
+the open orders it is booked on (``OrdersService.booked``) and calls ``OrdersService.add_shipment`` as
+``POST /api/v1/purchase-orders/{id}/shipments`` does; a shipment's page
 shows its bill of lading, the anchoring transactions and the declarations that cite it. ``/declarations``
 reads ``api.customs.service`` as ``/api/v1/customs/declarations`` does, with each status's attestations.
 """
@@ -36,13 +37,14 @@ def _shipments_page(
     request: Request, session: Session, viewer: Viewer, form: ShipmentForm, status: int = 200
 ) -> Response:
     chain, _ = chain_and_indexer(request)
-    caller = viewer.caller
+    caller, orders = viewer.caller, OrdersService(session)
     can_record = caller.role == "logistics"
+    booked = [orders.out(row, caller, detail=False) for row in orders.booked(caller)] if can_record else []
     context = {
         "shipments": shipments_for(session, chain, caller),
         "names": _names(session),
         "can_record": can_record,
-        "carried": OrdersService(session).carried(caller) if can_record else [],
+        "booked": [order for order in booked if order.status == "open"],
         "form": form,
     }
     return render(request, "logistics/shipments.html", context, status=status)

@@ -1,5 +1,6 @@
 """Purchase orders: the list, the buyer's upload form (CSV or JSON) and an order's page, where the buyer
-posts a goods receipt (``OrdersService.add_goods_receipt``) and the supplier opens its invoice form.
+posts a goods receipt (``OrdersService.add_goods_receipt``), the supplier opens its invoice form and either
+trading party books the carrier (``OrdersService.book_carrier``, as ``POST .../carrier-bookings`` does).
 
 The upload calls ``OrdersService.upload`` as ``POST /api/v1/purchase-orders`` does; a CSV's problems are
 shown per row (``InvalidDocument.extra["errors"]``), a JSON body's per field.
@@ -143,7 +144,19 @@ def _json_order(text: str, form: UploadForm) -> PurchaseOrderIn:
         raise invalid_document(exc) from None
 
 
-DONE = {"received": "Your goods receipt is recorded on chain."}  # ?done=<action>: the status message
+# ?done=<action>: the status message
+DONE = {
+    "received": "Your goods receipt is recorded on chain.",
+    "booked": "The carrier is booked: it can now see this order and record its shipments.",
+}
+
+
+@dataclass
+class BookingForm:
+    """The carrier chosen in the booking form, shown again beside its error."""
+
+    carrier: str = ""
+    error: TradeLedgerError | None = None
 
 
 def _order_page(
@@ -155,28 +168,42 @@ def _order_page(
     uploaded: bool = False,
     done: str = "",
     receipt: ReceiptForm | None = None,
+    booking: BookingForm | None = None,
 ) -> Response:
     svc, caller = OrdersService(session), viewer.caller
     out = svc.out(svc.visible(caller, order_id), caller)
     po = next((d for d in out.documents if d.type == "purchase_order" and d.content), None)
     receipt = receipt or ReceiptForm(received_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M"))
+    booking = booking or BookingForm()
+    directory = ParticipantsService(session).directory()
+    bookings = svc.bookings(caller, out.id)
+    booked = {b.carrier for b in bookings}
+    error = receipt.error or booking.error
     context = {
         "order": out,
         "lines": po.content.get("lines", []) if po and po.content else [],
         "registered": next((e for e in out.timeline if e.event == "OrderRegistered"), None),
-        "received": next((e for e in reversed(out.timeline) if e.event == "ReceiptRecorded"), None),
         "documents": {d.id: d for d in out.documents},
-        "names": {org.org_id: org.name for org in ParticipantsService(session).directory()},
+        "names": {org.org_id: org.name for org in directory},
         "uploaded": uploaded,
         "done": DONE.get(done, ""),
+        "done_tx": next((e for e in reversed(out.timeline) if e.event == "ReceiptRecorded"), None)
+        if done == "received"
+        else None,
         "can_receive": caller.org_id == out.buyer and out.status == "open",
         "can_invoice": caller.org_id == out.supplier and out.status == "open",
         "receipt": receipt,
         "receipt_rows": receipt.rows(out),
+        "bookings": bookings,
+        "can_book": caller.org_id in (out.buyer, out.supplier) and out.status == "open",
+        "carriers": [
+            org
+            for org in directory
+            if org.role == "logistics" and org.status == "active" and org.org_id not in booked
+        ],
+        "booking": booking,
     }
-    return render(
-        request, "orders/detail.html", context, status=receipt.error.status if receipt.error else 200
-    )
+    return render(request, "orders/detail.html", context, status=error.status if error else 200)
 
 
 @router.get("/{order_id}", response_class=HTMLResponse)
@@ -205,3 +232,24 @@ def goods_receipt(
         form.failed(error)
         return _order_page(request, session, viewer, order_id, receipt=form)
     return RedirectResponse(f"/purchase-orders/{order_id}?done=received", status_code=303)
+
+
+@router.post("/{order_id}/carrier-bookings", response_class=HTMLResponse)
+def book_carrier(
+    request: Request,
+    order_id: str,
+    session: SessionDep,
+    viewer: FormWriter,
+    carrier: Annotated[str, Form()] = "",
+) -> Response:
+    """A trading party books the carrier the form names (``OrdersService.book_carrier``)."""
+    form = BookingForm(carrier.strip())
+    try:
+        if not form.carrier:
+            raise InvalidInput("choose the logistics provider to book", code="missing_carrier")
+        OrdersService(session).book_carrier(viewer.caller, order_id, form.carrier)
+    except TradeLedgerError as error:
+        session.rollback()
+        form.error = error
+        return _order_page(request, session, viewer, order_id, booking=form)
+    return RedirectResponse(f"/purchase-orders/{order_id}?done=booked", status_code=303)

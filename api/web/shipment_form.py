@@ -1,5 +1,6 @@
-"""The carrier's shipment form: the order, the bill of lading and its lines, turned into the API's
-``ShipmentIn`` when it is sent (``OrdersService.add_shipment`` checks the rest, as for the API)."""
+"""The carrier's shipment form: the order (one it is booked on), the bill of lading and its lines, turned
+into the API's ``ShipmentIn`` when it is sent (``OrdersService.add_shipment`` checks the rest, as for the
+API: an order the carrier is not booked on is not found)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from chain.errors import InvalidInput, TradeLedgerError
 LINE_ROWS = 3  # line rows the form offers; rows left empty are not sent
 LINE_FIELDS = ("po_line_no", "item", "quantity", "unit")
 LABELS = {
-    "order_id": "Purchase order id",
+    "order_id": "Purchase order",
     "bl_number": "Bill of lading number",
     "port_of_loading": "Port of loading",
     "port_of_discharge": "Port of discharge",
@@ -69,7 +70,7 @@ class ShipmentForm:
         """The form as ``ShipmentIn``; 422 with one problem per field when it is not one."""
         if not self.order_id.strip():
             self.invalid.add("order_id")
-            raise InvalidInput("enter the id of the purchase order you ship (0x…)", code="missing_order")
+            raise InvalidInput("choose the purchase order you ship", code="missing_order")
         sent = [(n, r) for n, r in enumerate(self.rows) if not r.empty]
         data: dict[str, Any] = {
             "bl_number": self.bl_number.strip(),

@@ -25,7 +25,7 @@ from sqlalchemy import Engine
 from oracles.customs.authority import CustomsAuthority
 from tests.api.test_cross_border import CUSTOMS, attest, cross_border_order, declaration_of
 from tests.api.test_letters_of_credit import _documents, _terms
-from tests.api.trade_stack import TradeStack, invoice_body, start_stack
+from tests.api.trade_stack import TradeStack, book_carrier, invoice_body, start_stack
 from tests.conftest import ChainHarness
 
 pytestmark = pytest.mark.chain
@@ -56,10 +56,9 @@ NOT_IN_MATRIX = {
 BY_DESIGN = {
     ("customs9", "GET", "/api/v1/customs/declarations/{declaration_id}"): "customs operators attest all",
 }
-# open findings: each has its own strict-xfail test below, which fails once the hole is closed
-OPEN_FINDINGS = {
-    ("carrier2", "POST", "/api/v1/purchase-orders/{order_id}/shipments"): "no carrier is named on an order",
-}
+# open findings: each has its own strict-xfail test below, which fails once the hole is closed (the last,
+# any logistics provider posting the first shipment on an order, is closed by carrier bookings)
+OPEN_FINDINGS: dict[tuple[str, str, str], str] = {}
 
 
 @dataclass
@@ -142,6 +141,7 @@ def world(
                 "shipped_on_board_at": "2026-04-02T06:00:00Z",
                 "lines": [line],
             },
+            ("POST", "/api/v1/purchase-orders/{order_id}/carrier-bookings"): {"carrier": s.ids["carrier2"]},
             ("POST", "/api/v1/purchase-orders/{order_id}/goods-receipts"): {
                 "receipt_number": "GR-X",
                 "received_at": "2026-04-19T09:30:00Z",
@@ -196,6 +196,7 @@ def _owners_view(w: World) -> dict[str, Any]:
     s, ids = w.stack, w.ids
     return {
         "order": s.get("buyer", f"/purchase-orders/{ids['order_id']}"),
+        "bookings": s.get("buyer", f"/purchase-orders/{ids['order_id']}/carrier-bookings"),
         "receivable": s.get("supplier", f"/receivables/{ids['receivable_id']}"),
         "financing": s.get("bank", f"/financing-requests/{ids['financing_id']}"),
         "credit": s.get("buyer", f"/letters-of-credit/{ids['credit_id']}"),
@@ -299,16 +300,32 @@ def test_request_bodies_cannot_set_protected_fields(world: World) -> None:
     assert _owners_view(world) == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open finding: an order names no carrier, so any logistics provider may post the first shipment "
-    "against any order id it learns (and so learns that it exists); a carrier booking by the supplier would "
-    "close it",
-)
 def test_a_carrier_not_booked_for_an_order_cannot_post_its_shipment(world: World) -> None:
+    """Found and fixed: an order named no carrier, so any logistics provider that learned an order id could
+    post the first shipment on it (and so learn that it exists). Now only a carrier the order's trading
+    parties booked may; to any other the order does not exist."""
     s, ids = world.stack, world.ids
     body = world.bodies[("POST", "/api/v1/purchase-orders/{order_id}/shipments")]
+    path, fake = f"/purchase-orders/{ids['order_id']}", _random_ids(ids)["order_id"]
+    block = s.harness.chain.w3.eth.block_number
 
-    refused = s.post("carrier2", f"/purchase-orders/{ids['order_id']}/shipments", body)
+    refused = s.call("carrier2", "POST", f"{path}/shipments", json=body)
+    unknown = s.call("carrier2", "POST", f"/purchase-orders/{fake}/shipments", json=body)
+    unread = s.call("carrier2", "GET", path)
+    unchanged = s.harness.chain.w3.eth.block_number
+    book_carrier(s, ids["order_id"], "carrier2")
+    shipped = s.post("carrier2", f"{path}/shipments", body, expect=201)
+    seen = s.get("carrier2", path)
 
-    assert refused["code"] == "order_not_found"
+    assert (refused.status_code, refused.json()["code"]) == (404, "order_not_found")
+    assert refused.json()["detail"] == unknown.json()["detail"].replace(
+        fake, ids["order_id"]
+    )  # word for word
+    assert (unread.status_code, unread.json()["code"]) == (404, "order_not_found")
+    assert unchanged == block, "a refused shipment sent a transaction"
+    assert shipped["shipments"] == 2
+    assert [d["number"] for d in seen["documents"] if d["issuer"] == s.ids["carrier2"]] == ["BL-X"]
+    assert [b["carrier"] for b in s.get("carrier2", f"{path}/carrier-bookings")] == [
+        s.ids["carrier"],
+        s.ids["carrier2"],
+    ]

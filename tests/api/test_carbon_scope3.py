@@ -20,7 +20,7 @@ from api.documents.models import StoredDocument
 from chain.carbon_contracts import READING_LEAF_TYPES
 from chain.ids import commitment, from_hex32
 from chain.merkle import StandardMerkleTree
-from tests.api.trade_stack import CARBON_PARTIES, LINES, PO_CSV, TradeStack, start_stack
+from tests.api.trade_stack import CARBON_PARTIES, LINES, PO_CSV, TradeStack, book_carrier, start_stack
 from tests.carbon.test_statements import _anchored_readings
 from tests.conftest import ChainHarness
 
@@ -117,6 +117,7 @@ def order_with_shipments(s: TradeStack) -> str:
         headers={"Content-Type": "text/csv"},
         expect=201,
     ).json()
+    book_carrier(s, order["id"])
     path = f"/purchase-orders/{order['id']}/shipments"
     s.post(
         "carrier",

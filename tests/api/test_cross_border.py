@@ -16,7 +16,7 @@ from chain.node import free_port
 from oracles.customs.authority import CustomsAuthority, serve_authority
 from oracles.customs.feeds import HttpFeed
 from oracles.customs.operator import CustomsOperator, OperatorConfig
-from tests.api.trade_stack import LINES, TradeStack, invoice_body, start_stack
+from tests.api.trade_stack import LINES, TradeStack, book_carrier, invoice_body, start_stack
 from tests.conftest import ChainHarness
 
 pytestmark = pytest.mark.chain
@@ -80,6 +80,7 @@ def cross_border_order(s: TradeStack, po: str) -> str:
         "cross_border": True,
     }
     order = s.post("buyer", "/purchase-orders", body, expect=201)
+    book_carrier(s, order["id"])
     shipment = {
         "bl_number": f"BL-{po}",
         "port_of_loading": "CNSZX",

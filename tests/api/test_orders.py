@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine
 
-from tests.api.trade_stack import LINES, PO_CSV, TradeStack, delivered_order, start_stack
+from tests.api.trade_stack import (
+    LINES,
+    PO_CSV,
+    TradeStack,
+    book_carrier,
+    csv_order,
+    delivered_order,
+    start_stack,
+)
 from tests.conftest import ChainHarness
 
 pytestmark = pytest.mark.chain
@@ -135,3 +144,81 @@ def test_deliveries_are_checked_against_the_order(stack: TradeStack) -> None:
     )
     order = s.get("buyer", f"/purchase-orders/{order_id}")
     assert (order["receipts"], order["shipments"]) == (1, 1)
+
+
+def _member(s: TradeStack, name: str, role: str) -> str:
+    """Register one more organisation ``name`` of ``role``; its id (its key in ``s.keys``)."""
+    body = {
+        "handle": f"{name}-{secrets.token_hex(3)}",
+        "name": name.title(),
+        "role": role,
+        "legal_id": f"L-{name}",
+    }
+    created = s.post("operator", "/organisations", body, expect=201)
+    s.keys[name], s.ids[name] = created["api_key"], created["organisation"]["id"]
+    return str(created["organisation"]["id"])
+
+
+SHIPMENT = {
+    "bl_number": "BL-B",
+    "port_of_loading": "CNSZX",
+    "port_of_discharge": "NLRTM",
+    "shipped_on_board_at": "2026-04-02T06:00:00Z",
+    "lines": LINES,
+}
+
+
+def test_only_a_carrier_a_trading_party_booked_sees_the_order_and_ships_on_it(stack: TradeStack) -> None:
+    s = stack
+    order_id = str(csv_order(s, "PO-B")["id"])
+    bookings, shipments = (
+        f"/purchase-orders/{order_id}/carrier-bookings",
+        f"/purchase-orders/{order_id}/shipments",
+    )
+    nowhere = "/purchase-orders/0x" + "cd" * 32 + "/carrier-bookings"
+    suspended = _member(s, "lapsed", "logistics")
+    s.post("operator", f"/organisations/{suspended}/suspend", expect=200)
+    forwarder = _member(s, "forwarder", "logistics")
+    block = s.harness.chain.w3.eth.block_number
+
+    unbooked = s.post("carrier", shipments, SHIPMENT, expect=404)
+    unseen = s.call("carrier", "GET", f"/purchase-orders/{order_id}")
+    not_logistics = s.post("supplier", bookings, {"carrier": s.ids["rival"]}, expect=422)
+    lapsed = s.post("supplier", bookings, {"carrier": suspended}, expect=422)
+    no_org = s.post("supplier", bookings, {"carrier": "0x" + "ab" * 32}, expect=422)
+    forged = s.post(
+        "supplier", bookings, {"carrier": s.ids["carrier"], "booked_by": s.ids["buyer"]}, expect=422
+    )
+    stranger = s.call("rival", "POST", bookings, json={"carrier": s.ids["carrier"]})
+    unknown = s.call("rival", "POST", nowhere, json={"carrier": s.ids["carrier"]})
+    stranger_reads = s.call("rival", "GET", bookings)
+    before = s.get("buyer", bookings)
+
+    booked = book_carrier(s, order_id)  # by the supplier
+    again = book_carrier(s, order_id, by="buyer")  # the same carrier: the booking there is
+    by_buyer = book_carrier(s, order_id, "forwarder", by="buyer")  # e.g. under FOB terms
+    carrier_books = s.post("carrier", bookings, {"carrier": s.ids["carrier"]}, expect=403)
+    unchanged = s.harness.chain.w3.eth.block_number
+    seen = s.get("carrier", f"/purchase-orders/{order_id}")
+    shipped = s.post("carrier", shipments, SHIPMENT, expect=201)
+    listed = s.get("carrier", bookings)
+
+    assert unbooked["code"] == "order_not_found"
+    assert (unseen.status_code, unseen.json()["code"]) == (404, "order_not_found")
+    assert {not_logistics["code"], lapsed["code"], no_org["code"]} == {"invalid_carrier"}
+    assert forged["code"] == "invalid_request"
+    assert (stranger.status_code, stranger.json()["code"]) == (unknown.status_code, unknown.json()["code"])
+    assert (stranger.status_code, stranger.json()["code"]) == (404, "order_not_found")
+    assert (stranger_reads.status_code, stranger_reads.json()["code"]) == (404, "order_not_found")
+    assert before == []
+    assert unchanged == block, "bookings are off chain; refusals write nothing"
+    assert (booked["carrier"], booked["booked_by"]) == (s.ids["carrier"], s.ids["supplier"])
+    assert again == booked
+    assert (by_buyer["carrier"], by_buyer["booked_by"]) == (forwarder, s.ids["buyer"])
+    assert carrier_books["code"] == "not_trading_party"
+    assert seen["id"] == order_id
+    assert shipped["shipments"] == 1
+    assert [(b["carrier"], b["booked_by"]) for b in listed] == [
+        (s.ids["carrier"], s.ids["supplier"]),
+        (forwarder, s.ids["buyer"]),
+    ]

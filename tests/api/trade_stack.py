@@ -125,9 +125,18 @@ def csv_order(stack: TradeStack, po: str = "PO-1", supplier: str = "supplier") -
     )
 
 
+def book_carrier(
+    stack: TradeStack, order_id: str, carrier: str = "carrier", by: str = "supplier"
+) -> dict[str, Any]:
+    """``by`` (the order's supplier unless named) books ``carrier`` on the order, so it may ship on it."""
+    body = {"carrier": stack.ids[carrier]}
+    return dict(stack.post(by, f"/purchase-orders/{order_id}/carrier-bookings", body, expect=201))
+
+
 def delivered_order(stack: TradeStack, po: str = "PO-1") -> str:
-    """A PO uploaded as CSV, shipped and fully received; returns its order id."""
+    """A PO uploaded as CSV, its carrier booked, shipped and fully received; returns its order id."""
     order = csv_order(stack, po)
+    book_carrier(stack, order["id"])
     shipment = {
         "bl_number": f"BL-{po}",
         "port_of_loading": "CNSZX",

@@ -174,6 +174,15 @@ def api_call(
     return response.json()
 
 
+def book_carrier(
+    stack: WebStack, order_id: str, carrier: str = "fastfreight", by: str = "shenzhen-precision"
+) -> None:
+    """``by`` (the order's supplier unless named) books ``carrier`` on the order through the JSON API, so
+    the carrier may see it and record its shipments."""
+    body = {"carrier": stack.orgs[carrier]["org_id"]}
+    api_call(stack, by, "POST", f"/purchase-orders/{order_id}/carrier-bookings", body, expect=201)
+
+
 def confirmed_receivable(
     stack: WebStack,
     supplier: str = "shenzhen-precision",

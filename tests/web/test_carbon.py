@@ -29,7 +29,7 @@ from iot.topics import readings_topic
 from oracles.iot.worker import IotOracle, OracleConfig
 from tests.conftest import ChainHarness
 from tests.oracles.test_iot_oracle import _publish, _wait
-from tests.web.conftest import WebStack, api_call, screenshots, sign_in
+from tests.web.conftest import WebStack, api_call, book_carrier, screenshots, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.chain, pytest.mark.broker]
 
@@ -134,6 +134,7 @@ def carbon(web_stack: WebStack, deployed: ChainHarness, mqtt_url: str) -> Carbon
         "transport_mode": "road",
         "gross_weight_kg": "2000",
     }
+    book_carrier(stack, order["id"], CARRIER, SUPPLIER)
     api_call(stack, CARRIER, "POST", f"/purchase-orders/{order['id']}/shipments", shipment, expect=201)
 
     # two periods of 99 s on the chain's clock, after the devices were registered (their keys sign

@@ -1,5 +1,6 @@
-"""Shipments and customs declarations in a real browser: the carrier records a bill of lading on an order
-(bad input shows its errors and records nothing), the order's buyer and supplier see the shipment with its
+"""Shipments and customs declarations in a real browser: the supplier books the carrier on an order, which
+is then offered the order (and no other), the carrier records a bill of lading on it (bad input shows its
+errors and records nothing), the order's buyer and supplier see the shipment with its
 declaration's status, a customs oracle sees the declarations and who attested what, strangers get 404."""
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from oracles.customs.authority import CustomsAuthority, serve_authority
 from oracles.customs.feeds import HttpFeed
 from oracles.customs.operator import CustomsOperator, OperatorConfig
 from tests.conftest import ChainHarness
-from tests.web.conftest import WebStack, api_call, screenshots, sign_in
+from tests.web.conftest import WebStack, api_call, book_carrier, screenshots, sign_in
 from tests.web.test_carbon import _iso, _register, _through_the_oracle  # readings through the IoT oracle
 
 pytestmark = [pytest.mark.browser, pytest.mark.chain]
@@ -43,8 +44,9 @@ SHIPPED = [
 ]
 
 
-def cross_border_order(stack: WebStack, po: str) -> str:
-    """acme-motors' cross-border order ``po`` from shenzhen-precision, through the JSON API; its id."""
+def cross_border_order(stack: WebStack, po: str, *, booked: bool = True) -> str:
+    """acme-motors' cross-border order ``po`` from shenzhen-precision, through the JSON API, with fastfreight
+    booked as its carrier unless not ``booked``; its id."""
     body = {
         "po_number": po,
         "supplier": stack.orgs[SUPPLIER]["org_id"],
@@ -53,7 +55,10 @@ def cross_border_order(stack: WebStack, po: str) -> str:
         "lines": LINES,
         "cross_border": True,
     }
-    return str(api_call(stack, BUYER, "POST", "/purchase-orders", body, expect=201)["id"])
+    order_id = str(api_call(stack, BUYER, "POST", "/purchase-orders", body, expect=201)["id"])
+    if booked:
+        book_carrier(stack, order_id, CARRIER, SUPPLIER)
+    return order_id
 
 
 def shipped(stack: WebStack, order_id: str, bl: str, **freight: str) -> str:
@@ -124,7 +129,7 @@ def cleared_shipment(
 
 
 def record_form(page: Page, order_id: str, bl: str, shipped_at: str = "2026-04-01T14:00:00+08:00") -> None:
-    page.get_by_label("Purchase order id").fill(order_id)
+    page.get_by_label("Purchase order", exact=True).select_option(order_id)
     page.get_by_label("Bill of lading number").fill(bl)
     page.get_by_label("Shipped on board at").fill(shipped_at)
     page.get_by_label("Port of loading").fill("CNSZX")
@@ -220,7 +225,7 @@ def test_a_missing_bill_of_lading_or_a_malformed_date_shows_the_errors_and_recor
     expect(alert).to_contain_text("Bill of lading number")
     expect(alert).to_contain_text("invalid_document")
     expect(page.get_by_label("Bill of lading number")).to_have_attribute("aria-invalid", "true")
-    expect(page.get_by_label("Purchase order id")).to_have_value(order_id)  # kept for a retry
+    expect(page.get_by_label("Purchase order", exact=True)).to_have_value(order_id)  # kept for a retry
     expect(page.get_by_label("Row 2 item")).to_have_value("BLT-M8")
 
     page.get_by_label("Bill of lading number").fill("BL-WEB-SHIP-BAD")
@@ -244,6 +249,51 @@ def test_a_missing_bill_of_lading_or_a_malformed_date_shows_the_errors_and_recor
     assert order["shipments"] == 0
     assert [d["type"] for d in order["documents"]] == ["purchase_order"]
     expect(page.locator("table.shipments")).not_to_contain_text("BL-WEB-SHIP-BAD")
+
+
+def test_the_supplier_books_the_carrier_which_is_then_offered_the_order_and_no_other(
+    web_stack: WebStack, page: Page
+) -> None:
+    order_id = cross_border_order(web_stack, "PO-WEB-BOOK", booked=False)
+    unbooked_id = cross_border_order(web_stack, "PO-WEB-UNBOOKED", booked=False)
+    sign_in(page, web_stack, CARRIER)
+    page.goto(web_stack.url + "/shipments")
+    offered_before = page.get_by_label("Purchase order", exact=True).locator("option").all_inner_texts()
+    hidden = page.goto(f"{web_stack.url}/purchase-orders/{order_id}")
+    assert hidden is not None and hidden.status == 404
+
+    page.context.clear_cookies()
+    sign_in(page, web_stack, SUPPLIER)
+    page.goto(f"{web_stack.url}/purchase-orders/{order_id}")
+    expect(page.locator("#carriers-heading + p")).to_have_text("No carrier is booked on this order yet.")
+    page.get_by_label("Logistics provider").select_option(label="FastFreight Logistics")
+    page.get_by_role("button", name="Book a carrier").click()
+    expect(page.get_by_role("status")).to_contain_text("The carrier is booked")
+    expect(page.locator("ul.bookings li")).to_have_count(1)
+    expect(page.locator("ul.bookings")).to_contain_text(
+        "FastFreight Logistics, booked by Shenzhen Precision Parts"
+    )
+    screenshots(page, "order-carrier-booked")
+
+    page.context.clear_cookies()
+    sign_in(page, web_stack, CARRIER)
+    page.goto(f"{web_stack.url}/purchase-orders/{order_id}")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Purchase order PO-WEB-BOOK")
+    expect(page.get_by_role("button", name="Book a carrier")).to_have_count(0)  # a carrier books no one
+    page.goto(web_stack.url + "/shipments")
+    offered = page.get_by_label("Purchase order", exact=True).locator("option")
+    expect(offered.filter(has_text="PO-WEB-BOOK")).to_have_count(1)
+    record_form(page, order_id, "BL-WEB-UNBOOKED")
+    page.get_by_label("Purchase order", exact=True).evaluate(
+        "(s, id) => { s.selectedOptions[0].value = id; }", unbooked_id
+    )  # the order it is not booked on, as a forged form would send it
+    forged = submit(page)
+
+    assert not any("PO-WEB-BOOK" in text or "PO-WEB-UNBOOKED" in text for text in offered_before)
+    assert "PO-WEB-UNBOOKED" not in " ".join(offered.all_inner_texts())
+    assert forged == 404
+    expect(page.get_by_role("alert")).to_contain_text("order_not_found")
+    assert order_of(web_stack, unbooked_id)["shipments"] == 0
 
 
 # --- the order's parties and customs ---------------------------------------------------------------

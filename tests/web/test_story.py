@@ -1,5 +1,6 @@
 """The whole supply chain finance story through the web UI alone, each organisation in its own browser:
-acme-motors uploads a purchase order to shenzhen-precision, fastfreight records its bill of lading,
+acme-motors uploads a purchase order to shenzhen-precision, which books fastfreight as its carrier on the
+order's page, fastfreight records its bill of lading on the order it is now offered,
 acme-motors posts the goods receipt, shenzhen-precision invoices the order, acme-motors sees the three
 documents matched side by side and confirms, shenzhen-precision asks for financing, harbour-bank tokenizes
 its own cash and offers an advance below the risk-review threshold, shenzhen-precision accepts (funded by
@@ -110,12 +111,24 @@ def test_the_whole_story_from_purchase_order_to_repayment_through_the_ui(
     registered = notice_tx(buyer, f"Purchase order {PO} is registered on chain")
     expect(fact(buyer, "Total")).to_have_text("110,000.00 USD")
     expect(fact(buyer, "Status")).to_have_text("open")
-    order_id = fact(buyer, "Order id").inner_text().strip()  # what the buyer gives its carrier
+    order_id = fact(buyer, "Order id").inner_text().strip()
     screenshots(buyer, "story-01-po")
 
-    # 2. fastfreight records the shipment with its bill of lading on the order
+    # 2. shenzhen-precision, the shipper, books fastfreight on the order: only a booked carrier sees it
+    go(supplier, "Purchase orders")
+    supplier.get_by_role("link", name=PO, exact=True).click()
+    supplier.get_by_label("Logistics provider").select_option(label="FastFreight Logistics")
+    supplier.get_by_role("button", name="Book a carrier").click()
+    expect(supplier.get_by_role("status")).to_contain_text("The carrier is booked")
+    expect(supplier.locator("ul.bookings")).to_contain_text("FastFreight Logistics, booked by Shenzhen")
+    bookings = api_call(web_stack, BUYER, "GET", f"/purchase-orders/{order_id}/carrier-bookings", expect=200)
+    assert [b["carrier"] for b in bookings] == [web_stack.orgs[CARRIER]["org_id"]]
+
+    # 3. fastfreight records the shipment with its bill of lading on the order it is offered
     go(carrier, "Shipments")
-    carrier.get_by_label("Purchase order id").fill(order_id)
+    carrier.get_by_label("Purchase order", exact=True).select_option(
+        label=f"{PO}, ACME Motors from Shenzhen Precision Parts"
+    )
     carrier.get_by_label("Bill of lading number").fill(BL)
     carrier.get_by_label("Shipped on board at").fill("2026-04-01T14:00:00+08:00")
     carrier.get_by_label("Port of loading").fill("CNSZX")
@@ -133,7 +146,7 @@ def test_the_whole_story_from_purchase_order_to_repayment_through_the_ui(
     assert TX_HASH.match(carrier.get_by_test_id("tx-hash").inner_text())
     screenshots(carrier, "story-02-shipment")
 
-    # 3. acme-motors sees the shipment on its order and posts the goods receipt
+    # 4. acme-motors sees the shipment on its order and posts the goods receipt
     buyer.reload()
     expect(fact(buyer, "Deliveries")).to_have_text("1 shipped, 0 received")
     buyer.get_by_label("Receipt number").fill(GR)
@@ -144,7 +157,7 @@ def test_the_whole_story_from_purchase_order_to_repayment_through_the_ui(
     expect(fact(buyer, "Deliveries")).to_have_text("1 shipped, 1 received")
     screenshots(buyer, "story-03-receipt")
 
-    # 4. shenzhen-precision issues the invoice from the order
+    # 5. shenzhen-precision issues the invoice from the order
     go(supplier, "Purchase orders")
     supplier.get_by_role("link", name=PO, exact=True).click()
     supplier.get_by_role("link", name="Issue an invoice for this order").click()
@@ -162,7 +175,7 @@ def test_the_whole_story_from_purchase_order_to_repayment_through_the_ui(
     expect(fact(supplier, "Maturity")).to_have_text(due.isoformat())
     screenshots(supplier, "story-04-invoice")
 
-    # 5. acme-motors sees the match side by side (matched) and confirms
+    # 6. acme-motors sees the match side by side (matched) and confirms
     go(buyer, "Invoices & receivables")
     row = buyer.locator("table.receivables tbody tr").filter(
         has=buyer.locator(f"a[href='/receivables/{rid}']")
@@ -197,7 +210,7 @@ def test_the_whole_story_from_purchase_order_to_repayment_through_the_ui(
     expect(buyer.get_by_test_id("status")).to_have_text("confirmed")
     screenshots(buyer, "story-05-confirmed")
 
-    # 6. shenzhen-precision asks financiers to finance it
+    # 7. shenzhen-precision asks financiers to finance it
     supplier.reload()
     supplier.get_by_label("Least advance you accept (USD)").fill("100,000.00")
     supplier.get_by_role("button", name="Request financing").click()
@@ -206,7 +219,7 @@ def test_the_whole_story_from_purchase_order_to_repayment_through_the_ui(
     expect(request).to_contain_text("requested, at least 100,000.00 USD asked")
     screenshots(supplier, "story-06-requested")
 
-    # 7. harbour-bank has no cash yet: it tokenizes its own, enough for the advance
+    # 8. harbour-bank has no cash yet: it tokenizes its own, enough for the advance
     go(bank, "Cash")
     expect(bank.get_by_test_id("balance")).to_have_text("0.00 USD")
     own = deposit(bank, "Harbour Bank (your own cash)", "104,500.00")
@@ -214,7 +227,7 @@ def test_the_whole_story_from_purchase_order_to_repayment_through_the_ui(
     expect(bank.get_by_test_id("balance")).to_have_text("104,500.00 USD")
     screenshots(bank, "story-07-bank-cash")
 
-    # 8. ... and offers 95 % of the invoice, below the programme's risk-review threshold
+    # 9. ... and offers 95 % of the invoice, below the programme's risk-review threshold
     go(bank, "Financing")
     bank.get_by_role("row").filter(has_text="Shenzhen Precision Parts").get_by_role(
         "link", name=f"Invoice {INVOICE}"
@@ -230,7 +243,7 @@ def test_the_whole_story_from_purchase_order_to_repayment_through_the_ui(
     expect(bank.get_by_role("table").filter(has_text="Financier")).to_contain_text("104,500.00 USD")
     screenshots(bank, "story-08-offer")
 
-    # 9. shenzhen-precision accepts: cash and receivable change hands in one transaction
+    # 10. shenzhen-precision accepts: cash and receivable change hands in one transaction
     go(supplier, "Financing")
     supplier.get_by_role("row").filter(
         has=supplier.get_by_role("link", name=f"Invoice {INVOICE}")
@@ -245,13 +258,13 @@ def test_the_whole_story_from_purchase_order_to_repayment_through_the_ui(
     go(supplier, "Cash")
     expect(supplier.get_by_test_id("balance")).to_have_text(f"{(before[SUPPLIER] + ADVANCE) / 100:,.2f} USD")
 
-    # 10. harbour-bank tokenizes acme-motors' deposit, the cash it repays with
+    # 11. harbour-bank tokenizes acme-motors' deposit, the cash it repays with
     buyer_cash = deposit(bank, "ACME Motors", "110,000.00")
     expect(bank.get_by_role("status")).to_contain_text("The deposit of ACME Motors is tokenized")
     expect(bank.get_by_test_id("balance")).to_have_text("0.00 USD")  # its own cash went to the advance
     screenshots(bank, "story-10-buyer-cash")
 
-    # 11. the due date comes; acme-motors repays the full amount to the holder, harbour-bank
+    # 12. the due date comes; acme-motors repays the full amount to the holder, harbour-bank
     reach(deployed, datetime.combine(due, time(), tzinfo=UTC))
     go(buyer, "Invoices & receivables")
     buyer.locator(f"a[href='/receivables/{rid}']").click()
@@ -265,7 +278,7 @@ def test_the_whole_story_from_purchase_order_to_repayment_through_the_ui(
     expect(buyer.locator(".evidence-timeline")).to_contain_text("RepaymentMade")
     screenshots(buyer, "story-11-repayment")
 
-    # 12. every party sees the final state
+    # 13. every party sees the final state
     go(buyer, "Cash")
     expect(buyer.get_by_test_id("balance")).to_have_text(f"{before[BUYER] / 100:,.2f} USD")
     for page in (supplier, bank):
