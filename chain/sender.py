@@ -7,9 +7,9 @@ in flight at once, which keeps anvil's automine from stalling and bounds what
 a crash can leave pending. After any send failure the nonce is re-read from the
 node (``pending``), so the next transaction neither skips nor repeats a nonce.
 
-A failed send is looked up by its hash before it is called failed (its answer
-may have been lost after the node took it): a transaction the node holds is
-carried on as sent, never signed again under a new nonce.
+A send whose connection failed is looked up by its hash before it is called
+failed (its answer may have been lost after the node took it): a transaction
+the node holds is carried on as sent, never signed again under a new nonce.
 """
 
 from __future__ import annotations
@@ -141,22 +141,21 @@ class Sender:
                 signed = self.account.sign_transaction(full)
                 try:
                     self.w3.eth.send_raw_transaction(signed.raw_transaction)
-                except Exception as exc:  # refused, or the request or only its answer was lost
-                    try:
-                        arrived = self._arrived(HexBytes(signed.hash))
-                    except Unavailable:
-                        self._nonce = None  # it may be pending there: resync on next use
+                except Unavailable:  # the request, or only its answer, was lost
+                    self._nonce = None  # resync on next use, unless the node holds it
+                    if not self._arrived(HexBytes(signed.hash)):  # Unavailable when it cannot tell
                         raise
-                    if not arrived:
-                        self._nonce = None  # resync on next use
-                        if isinstance(exc, Unavailable):
-                            raise
-                        raise ChainError(
-                            f"the node refused the transaction: {exc}" + (f" ({context})" if context else "")
-                        ) from exc
+                    self._nonce = full["nonce"]
                     log.warning(
-                        "sending %s failed (%s) but the node holds it", HexBytes(signed.hash).to_0x_hex(), exc
+                        "the answer to %s was lost; the node holds it", HexBytes(signed.hash).to_0x_hex()
                     )
+                except Exception as exc:
+                    # The node answered, refusing it; not looked up, since an identical transaction
+                    # (same nonce and fields) may be another writer's.
+                    self._nonce = None  # resync on next use
+                    raise ChainError(
+                        f"the node refused the transaction: {exc}" + (f" ({context})" if context else "")
+                    ) from exc
                 self._nonce += 1
                 return Pending(HexBytes(signed.hash).to_0x_hex(), full["nonce"], full, context)
         except BaseException:

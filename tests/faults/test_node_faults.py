@@ -22,6 +22,8 @@ from api.db import make_engine, migrate
 from api.documents.models import StoredDocument
 from api.orders.models import OrderRow
 from chain.client import Chain, connect_web3, org_key_name
+from chain.config import rpc_timeout
+from chain.errors import ConfigurationError
 from chain.ids import from_hex32
 from tests.api.trade_stack import PO_CSV, TradeStack, delivered_order, invoice_body, start_stack
 from tests.conftest import ChainHarness
@@ -189,9 +191,10 @@ def test_an_unknowable_outcome_is_a_503_and_the_retry_duplicates_nothing(faulty:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="open finding: a multi-transaction write (PO upload: anchor, then register) whose first "
-    "transaction landed without an answer cannot be completed by a retry: the document's salt was never "
-    "stored, the retry's anchor is refused as a duplicate; needs an outbox of signed transactions",
+    reason="open finding: a PO upload (anchor, then register) whose anchor landed without an answer "
+    "cannot be completed by a retry: the document's salt was never stored, and the retry's new anchor is "
+    "refused with 409 document_already_anchored; needs a write outbox (signed transactions and off-chain "
+    "payloads stored before sending)",
 )
 def test_a_retry_after_an_unknowable_outcome_completes_the_write(faulty: Faulty) -> None:
     f = faulty
@@ -276,3 +279,15 @@ def test_a_write_to_an_unreachable_node_is_a_quick_503_and_heals_by_itself(
     assert f.upload_po(f"PO-DOWN-{fault}").status_code == 201
     assert f.events_since(block) == Counter({"DocumentAnchored": 1, "OrderRegistered": 1})
     assert f.stack.client.get("/healthz").status_code == 200
+
+
+@pytest.mark.parametrize("raw", ["0", "-1", "soon"])
+def test_the_rpc_timeout_setting_refuses_what_is_not_a_positive_number(
+    raw: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TRADELEDGER_RPC_TIMEOUT", raw)
+
+    with pytest.raises(ConfigurationError, match="TRADELEDGER_RPC_TIMEOUT"):
+        rpc_timeout()
+    monkeypatch.setenv("TRADELEDGER_RPC_TIMEOUT", "2.5")
+    assert rpc_timeout() == 2.5
