@@ -59,7 +59,7 @@ contract Financing is IFinancing, MemberGated {
 
     /// @inheritdoc ConsortiumUpgradeable
     function version() external pure virtual override returns (string memory) {
-        return "1.1.0";
+        return "1.1.1";
     }
 
     /* FINANCING */
@@ -275,6 +275,10 @@ contract Financing is IFinancing, MemberGated {
     /// @dev The cash leg and the asset leg in one transaction: either both happen or neither.
     function _deliverVersusPayment(bytes32 id, Financing storage f) private {
         _financeable(f.receivable); // still confirmed, parties still active
+        // the requester still holds it: a receivable passed on since the request is not sold from its new holder
+        if (IERC721(address(_storage().receivables)).ownerOf(f.receivable) != f.holderAccount) {
+            revert FinancingNotHolder(f.receivable, f.holderAccount);
+        }
         if (!_isActiveOrg(f.terms.financier)) revert FinancingPartySuspended(f.terms.financier);
         f.fundedAt = uint64(block.timestamp);
         emit FinancingFunded(id, f.receivable, f.terms.financier, f.terms.advance);
