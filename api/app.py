@@ -62,21 +62,25 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
             RateLimit, per_minute=settings.rate_limit_per_minute, burst=settings.rate_limit_burst
         )
     app.include_router(system_router)
-    app.include_router(participants_router)
-    app.include_router(api_keys_router)
-    app.include_router(orders_router)
-    app.include_router(receivables_router)
-    app.include_router(financing_router)
-    app.include_router(credit_router)
-    app.include_router(documents_router)
-    app.include_router(customs_router)
-    app.include_router(carbon_router)
-    app.include_router(carbon_account_router)
-    app.include_router(carbon_score_router)
-    app.include_router(audit_router)
-    app.include_router(compliance_router)
+    api_routers = (
+        participants_router,
+        api_keys_router,
+        orders_router,
+        receivables_router,
+        financing_router,
+        credit_router,
+        documents_router,
+        customs_router,
+        carbon_router,
+        carbon_account_router,
+        carbon_score_router,
+        audit_router,
+        compliance_router,
+    )
+    for api_router in api_routers:  # every API operation documents the problem+json errors it may answer
+        app.include_router(api_router, responses=errors.PROBLEM_RESPONSES)
     web_site.install(app)  # the web UI at /
-    document_raw_bodies(app, PurchaseOrderIn)
+    document_raw_bodies(app, PurchaseOrderIn, errors.Problem)
     return app
 
 

@@ -15,6 +15,7 @@ from typing import Annotated, Any, TypeVar
 from alembic import command
 from alembic.config import Config
 from fastapi import Depends, Query, Request
+from fastapi import Path as PathParam
 from sqlalchemy import Engine, event
 from sqlmodel import Session, create_engine
 
@@ -69,6 +70,13 @@ def get_session(request: Request) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
+INT32_MAX, INT64_MAX = 2**31 - 1, 2**63 - 1
+
+# a row id in a path: PostgreSQL keeps them as INTEGER (32 bits), so a larger number is refused as invalid
+# (not sent to the database, which would fail on it); the OpenAPI document states the bounds
+RowId = Annotated[int, PathParam(ge=0, le=INT32_MAX)]
+
+
 @dataclass(frozen=True)
 class Page:
     """``?limit=&offset=`` on list endpoints."""
@@ -82,7 +90,7 @@ class Page:
 
 def page(
     limit: Annotated[int, Query(ge=1, le=200, description="at most this many")] = 50,
-    offset: Annotated[int, Query(ge=0, description="skip this many")] = 0,
+    offset: Annotated[int, Query(ge=0, le=INT64_MAX, description="skip this many")] = 0,
 ) -> Page:
     return Page(limit, offset)
 

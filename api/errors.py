@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException
 
 from chain.errors import TradeLedgerError
@@ -17,6 +18,59 @@ log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_BASE = "https://tradeledger.dev/problems/"
+
+
+class ProblemError(BaseModel):
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details: the body of every error, sent as ``application/problem+json``."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str
+    title: str
+    status: int
+    detail: str = Field(description="what went wrong and what to do about it")
+    code: str = Field(description="stable machine-readable error code")
+    errors: list[ProblemError] | None = Field(default=None, description="each problem of an invalid request")
+
+
+def problem_response(description: str, headers: Mapping[str, str] | None = None) -> dict[str, Any]:
+    response: dict[str, Any] = {
+        "description": description,
+        "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+    if headers:
+        response["headers"] = {
+            name: {"description": text, "required": True, "schema": {"type": "string"}}
+            for name, text in headers.items()
+        }
+    return response
+
+
+# what any API operation may answer besides its success (``Problem`` is put into the OpenAPI components
+# by ``api.app.document_raw_bodies``); route-level ``responses`` of the same status replace these
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: problem_response("The request body could not be read (e.g. JSON that is not UTF-8)"),
+    401: problem_response(
+        "No API key, or one that is unknown or revoked", {"WWW-Authenticate": "the scheme to use: Bearer"}
+    ),
+    403: problem_response("The caller's role, organisation status or key scope does not allow this"),
+    404: problem_response("No such object, or none the caller may see"),
+    409: problem_response(
+        "Conflicts with the current state (a duplicate, or a state that does not allow it)"
+    ),
+    413: problem_response("The request body is larger than the server accepts"),
+    422: problem_response("The request is not valid; `errors` lists each problem where there are several"),
+    429: problem_response(
+        "Too many requests from this key", {"Retry-After": "seconds to wait before retrying"}
+    ),
+    503: problem_response("A part the request needs (the chain) is not reachable now; retry later"),
+}
 
 
 def problem(

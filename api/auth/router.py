@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends
 from api.auth.deps import CallerDep, self_service
 from api.auth.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyOut
 from api.auth.service import Caller, create_api_key, list_keys, revoke_api_key
-from api.db import SessionDep
+from api.db import RowId, SessionDep
 from chain.errors import Forbidden
 
 router = APIRouter(prefix="/api/v1/api-keys", tags=["api keys"])
@@ -40,6 +40,6 @@ def create(body: ApiKeyCreate, caller: AdminDep, session: SessionDep) -> ApiKeyC
 
 
 @router.delete("/{key_id}", response_model=ApiKeyOut)
-def revoke(key_id: int, caller: AdminDep, session: SessionDep) -> ApiKeyOut:
+def revoke(key_id: RowId, caller: AdminDep, session: SessionDep) -> ApiKeyOut:
     """Revoke one of your organisation's keys; it stops working at once."""
     return ApiKeyOut.of(revoke_api_key(session, caller.org_id, key_id))

@@ -11,7 +11,7 @@ from sqlmodel import col, select
 
 from api.auth.deps import CallerDep
 from api.carbon.models import DeviceRow, IngestCounter, ReadingBatchRow, ReadingRow, leaf_value
-from api.db import SessionDep
+from api.db import RowId, SessionDep
 from chain.carbon_contracts import READING_LEAF_TYPES
 from chain.errors import NotFound
 
@@ -128,7 +128,7 @@ def readings(
 
 
 @router.get("/readings/{reading_id}/proof", response_model=ProofOut)
-def proof(reading_id: int, caller: CallerDep, session: SessionDep) -> ProofOut:
+def proof(reading_id: RowId, caller: CallerDep, session: SessionDep) -> ProofOut:
     """A reading with its Merkle proof and batch root, to verify on chain with CarbonLedger.verifyReading."""
     row = session.get(ReadingRow, reading_id)
     if row is None or row.owner != caller.org_id:

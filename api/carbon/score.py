@@ -18,6 +18,7 @@ from api.auth.deps import CallerDep
 from api.auth.service import Caller
 from api.idempotency import WriteDep
 from api.participants.schemas import TxOut
+from api.participants.service import normalise_org_id
 from api.runtime import chain_and_indexer, signing_key
 from api.service_base import ChainService
 from chain.client import Chain
@@ -91,7 +92,7 @@ def set_score(body: ScoreIn, write: WriteDep) -> JSONResponse:
 @router.get("/{org}", response_model=ScoreOut)
 def score(org: str, caller: CallerDep, request: Request) -> ScoreOut:
     """An organisation's carbon score: your own; financiers and carbon verifiers see any member's."""
-    org = org.lower()
+    org = normalise_org_id(org)
     if not _may_read(caller, org):
         raise NotFound(f"no carbon score of {org} visible to you", code="score_not_found")
     chain, _ = chain_and_indexer(request)

@@ -22,7 +22,7 @@ from api.credit.schemas import (
     PresentationIn,
 )
 from api.credit.service import CreditService
-from api.db import SessionDep
+from api.db import RowId, SessionDep
 from api.idempotency import WriteDep
 from chain.errors import NotFound
 
@@ -80,7 +80,7 @@ def amend(credit_id: str, body: AmendmentIn, write: WriteDep) -> JSONResponse:
 
 
 @router.post("/{credit_id}/amendments/{number}/accept", response_model=CreditOut)
-def accept_amendment(credit_id: str, number: int, write: WriteDep) -> JSONResponse:
+def accept_amendment(credit_id: str, number: RowId, write: WriteDep) -> JSONResponse:
     return write.once(
         None,
         200,
@@ -89,7 +89,7 @@ def accept_amendment(credit_id: str, number: int, write: WriteDep) -> JSONRespon
 
 
 @router.post("/{credit_id}/amendments/{number}/reject", response_model=CreditOut)
-def reject_amendment(credit_id: str, number: int, write: WriteDep) -> JSONResponse:
+def reject_amendment(credit_id: str, number: RowId, write: WriteDep) -> JSONResponse:
     return write.once(
         None,
         200,

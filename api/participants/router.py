@@ -11,6 +11,7 @@ from api.auth.models import ApiKey
 from api.auth.schemas import ApiKeyOut
 from api.auth.service import Caller
 from api.db import SessionDep
+from api.errors import problem_response
 from api.idempotency import OperatorWriteDep
 from api.participants.models import Organisation
 from api.participants.schemas import (
@@ -67,7 +68,7 @@ def organisation(org_id: str, caller: CallerDep, session: SessionDep) -> Organis
     "/organisations",
     status_code=201,
     response_model=OrganisationCreated,
-    responses={409: {"description": "already registered"}, 403: {"description": "not the operator"}},
+    responses={409: problem_response("already registered"), 403: problem_response("not the operator")},
 )
 def register(body: OrganisationCreate, write: OperatorWriteDep) -> JSONResponse:
     """Register an organisation on chain (operator only); returns its first API key once."""
