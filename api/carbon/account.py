@@ -6,7 +6,7 @@ import json
 from typing import Annotated, Any
 
 from eth_utils import keccak
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 from sqlmodel import Session, col, select
@@ -26,7 +26,8 @@ from chain.ids import from_hex32
 from chain.index_models import ChainEventRow
 
 router = APIRouter(prefix="/api/v1/carbon", tags=["carbon"])
-Hex32 = Annotated[str, Field(pattern=r"^0x[0-9a-fA-F]{64}$")]
+HEX32 = r"^0x[0-9a-fA-F]{64}$"
+Hex32 = Annotated[str, Field(pattern=HEX32)]
 
 
 class _Body(BaseModel):
@@ -238,7 +239,7 @@ def issue(body: CreditsIn, write: WriteDep) -> JSONResponse:
 
 
 @router.post("/credits/{token_id}/retire", response_model=TxOnly)
-def retire(token_id: str, body: RetireIn, write: WriteDep) -> JSONResponse:
+def retire(token_id: Annotated[str, Path(pattern=HEX32)], body: RetireIn, write: WriteDep) -> JSONResponse:
     """Retire your credits for good, naming the beneficiary and the reason."""
 
     def run() -> TxOnly:

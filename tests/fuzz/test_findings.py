@@ -74,3 +74,12 @@ def test_a_json_body_that_is_not_utf8_is_a_documented_400(fuzz_world: FuzzWorld)
 
     assert (status, code) == (400, "http_400")
     assert PROBLEM_JSON in documented["400"]["content"]
+
+
+def test_retiring_credits_of_something_that_is_no_token_id_is_invalid(fuzz_world: FuzzWorld) -> None:
+    body = {"beneficiary": "ACME", "kg": 1, "reason": "offset"}
+
+    assert _problem(fuzz_world, "POST", "/carbon/credits/%3A/retire", "buyer", json=body) == (
+        422,
+        "invalid_request",
+    )
