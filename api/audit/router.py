@@ -29,7 +29,7 @@ from api.carbon.router import ReadingOut
 from api.credit.schemas import CreditOut
 from api.credit.service import CreditService
 from api.customs.schemas import DeclarationOut
-from api.db import PageDep, SessionDep
+from api.db import INT32_MAX, PageDep, SessionDep
 from api.financing.schemas import FinancingOut
 from api.orders.schemas import DocumentOut, OrderOut
 from api.receivables.schemas import ReceivableOut
@@ -140,8 +140,8 @@ def governance_history(
     since: Since = None,
     until: Until = None,
     kind: GovernanceKind | None = None,
-    from_block: Annotated[int | None, Query(ge=0)] = None,
-    to_block: Annotated[int | None, Query(ge=0)] = None,
+    from_block: Annotated[int | None, Query(ge=0, le=INT32_MAX)] = None,  # the index keeps INTEGER blocks
+    to_block: Annotated[int | None, Query(ge=0, le=INT32_MAX)] = None,
 ) -> list[GovernanceEventOut]:
     """Role grants and revocations, dual-control operations, threshold and delay changes, upgrades,
     registrations, suspensions and reinstatements, pauses: oldest first (auditors, regulators, operator)."""

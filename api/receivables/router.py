@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth.deps import CallerDep, WriterDep
-from api.db import PageDep, SessionDep
+from api.db import INT64_MAX, PageDep, SessionDep
 from api.idempotency import WriteDep
 from api.receivables.models import MatchingTolerance
 from api.receivables.schemas import ConfirmIn, InvoiceIn, ReceivableOut, SplitIn, SplitOut, TransferIn
@@ -85,9 +85,16 @@ def transfer(receivable_id: str, body: TransferIn, write: WriteDep) -> JSONRespo
 class ToleranceIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    price_pct: Decimal = Field(ge=0, le=100, description="unit price deviation tolerated, in percent")
-    qty_pct: Decimal = Field(ge=0, le=100, description="quantity deviation tolerated, in percent")
-    amount_abs_minor: int = Field(ge=0, description="absolute amount deviation tolerated (tax), minor units")
+    # kept as decimal strings of at most 16 characters: 6 decimal places are plenty
+    price_pct: Decimal = Field(
+        ge=0, le=100, max_digits=9, decimal_places=6, description="unit price deviation tolerated, in percent"
+    )
+    qty_pct: Decimal = Field(
+        ge=0, le=100, max_digits=9, decimal_places=6, description="quantity deviation tolerated, in percent"
+    )
+    amount_abs_minor: int = Field(
+        ge=0, le=INT64_MAX, description="absolute amount deviation tolerated (tax), minor units"
+    )
 
 
 @router.put("/matching/tolerance", response_model=ToleranceIn)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.db import INT64_MAX
 from api.orders.schemas import DocumentOut, EventOut
 from api.participants.schemas import TxOut, UtcDatetime
 
@@ -41,7 +43,9 @@ class ConfirmIn(_Body):
 
 
 class SplitIn(_Body):
-    amounts_minor: list[int] = Field(min_length=2, max_length=20, description="parts in minor units")
+    amounts_minor: list[Annotated[int, Field(gt=0, le=INT64_MAX)]] = Field(
+        min_length=2, max_length=20, description="parts in minor units"
+    )
 
 
 class TransferIn(_Body):

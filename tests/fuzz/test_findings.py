@@ -83,3 +83,27 @@ def test_retiring_credits_of_something_that_is_no_token_id_is_invalid(fuzz_world
         422,
         "invalid_request",
     )
+
+
+@pytest.mark.parametrize("parts", [[0, -1], [1, 2**256], [1, INT64_OVER]])
+def test_a_split_into_parts_no_amount_can_be_is_invalid(fuzz_world: FuzzWorld, parts: list[int]) -> None:
+    receivable = fuzz_world.ids["receivable_id"][0]
+    body = {"amounts_minor": parts}
+
+    assert _problem(fuzz_world, "POST", f"/receivables/{receivable}/split", json=body) == (
+        422,
+        "invalid_request",
+    )
+
+
+def test_a_tolerance_finer_than_it_is_kept_is_invalid(fuzz_world: FuzzWorld) -> None:
+    body = {"price_pct": "1.214871053711292", "qty_pct": "1", "amount_abs_minor": 0}
+
+    assert _problem(fuzz_world, "PUT", "/matching/tolerance", "buyer", json=body) == (422, "invalid_request")
+
+
+def test_governance_events_from_a_block_past_any_index_integer_is_invalid(fuzz_world: FuzzWorld) -> None:
+    assert _problem(fuzz_world, "GET", f"/audit/governance?from_block={INT32_OVER}", "auditor") == (
+        422,
+        "invalid_request",
+    )
