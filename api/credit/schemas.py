@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -22,6 +22,8 @@ from api.credit.examination import (
 from api.participants.schemas import TxOut
 
 ORG_ID = r"^0x[0-9a-fA-F]{64}$"
+# a date the contract keeps as unsigned seconds since 1970
+ChainDate = Annotated[date, Field(ge=date(1970, 1, 1))]
 
 
 class _Body(BaseModel):
@@ -50,9 +52,9 @@ class CreditIn(_Body):
     about_quantity: bool = False
     unit_price: int | None = Field(default=None, gt=0)
     about_unit_price: bool = False
-    expiry_date: date
+    expiry_date: ChainDate
     expiry_place: str = Field(default="", max_length=128)
-    latest_shipment_date: date
+    latest_shipment_date: ChainDate
     presentation_period_days: int = Field(default=21, ge=1, le=366)
     partial_shipments_allowed: bool = True
     transshipment_allowed: bool = True
@@ -80,8 +82,8 @@ class AmendmentIn(_Body):
 
     amount: int | None = Field(default=None, gt=0, description="minor units")
     amount_tolerance_pct: Decimal | None = Field(default=None, ge=0, le=100, decimal_places=2)
-    expiry_date: date | None = None
-    latest_shipment_date: date | None = None
+    expiry_date: ChainDate | None = None
+    latest_shipment_date: ChainDate | None = None
 
     @model_validator(mode="after")
     def _changes_something(self) -> AmendmentIn:

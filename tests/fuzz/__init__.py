@@ -1,21 +1,30 @@
 """API fuzzing (issue 10, point 3): schemathesis against the app's own OpenAPI document.
 
-What runs: every operation of ``/openapi.json``, in-process over ASGI, against the real app over a real
-database and a real anvil chain with the contracts deployed and a small consortium registered (one
-organisation of each of the ten roles, each with its API key) and a few real objects (an order shipped
-and received, its receivable, a financing request, a letter of credit, a document) whose ids generated
-paths use now and then, so requests reach real objects as well as unknown ones.
+What runs: every operation of ``/openapi.json``, in-process over ASGI, against the real app over PostgreSQL
+(the production database, strictest on bad input) and the real anvil chain with the contracts deployed, a
+small consortium registered (one organisation of each of the ten roles, each with its API key) and a few
+real objects (an order shipped and received, its confirmed receivable, a financing request, a letter of
+credit, its documents) whose ids generated paths use now and then, so requests reach real objects as well
+as unknown ones.
 
-- ``test_api_fuzz.py::test_every_operation_as_every_role``: each generated request (valid and invalid
-  data, schemathesis' coverage, examples and fuzzing phases) is sent once with the key of each role.
-  Pass: no 5xx, the status code is documented for the operation, the content type and body match what
-  the document declares for it, and headers it declares are there.
-- ``test_api_fuzz.py::test_no_operation_answers_without_a_valid_key``: each generated request sent with
-  no key, a malformed key and a revoked key gets 401 problem+json, on every operation except the
-  public ones listed in ``PUBLIC`` (health and metrics probes; the documentation pages).
+- ``test_api_fuzz.py::test_every_operation_as_every_role``: schemathesis' examples, coverage (every boundary
+  of every field, missing and wrong-typed fields, other methods) and fuzzing phases, valid and invalid data.
+  Fuzzing cases are sent as every role; a role refused by role (403 ``role_required``/``read_only_role``) is
+  then sent only every tenth case; coverage cases go to one admitted role each, in turn. Pass: no 5xx, the
+  status code is documented for the operation, the content type and body match what the document declares,
+  the headers it declares (``WWW-Authenticate`` on 401, ``Retry-After`` on 429) are there.
+- ``test_api_fuzz.py::test_no_operation_answers_without_a_valid_key``: each case sent with no key, an empty
+  bearer, another scheme, malformed keys and a revoked key (header and ``X-API-Key``) gets 401 problem+json
+  on every operation except ``PUBLIC`` (``/healthz``, ``/metrics``); never a 2xx. Open finding (strict
+  xfail): a body that is not JSON gets 422 before authentication.
+- ``test_api_fuzz.py::test_every_route_open_to_anyone_is_listed_and_every_other_refuses_a_visitor``: the
+  route table holds only document operations, the listed documentation pages and static mounts, and web UI
+  pages that send a visitor without a session to sign in.
+- ``test_findings.py``: each bug the fuzzer found, pinned by the request that showed it.
 
-Run: ``.venv/bin/pytest -q tests/fuzz``. Examples per operation: ``TRADELEDGER_FUZZ_EXAMPLES`` (default
-small so CI stays within a few minutes; raise it for a deeper local run, e.g. 200). The fuzz app is built
-with the per-key rate limit raised (``rate_limit_per_minute``/``rate_limit_burst``), since one key sends
-hundreds of requests a second here; the limiter itself still runs in front of every request.
+Run: ``.venv/bin/pytest -q tests/fuzz``. Fuzzing examples per operation: ``TRADELEDGER_FUZZ_EXAMPLES``
+(default 4, 2 without a key, so CI stays within minutes); setting it also sends every coverage case as
+every role, for a deeper local run (e.g. ``TRADELEDGER_FUZZ_EXAMPLES=100``). The fuzz app is built with the
+per-key rate limit raised (``rate_limit_per_minute``/``rate_limit_burst``: one key sends hundreds of
+requests a second here); the limiter still runs in front of every request.
 """

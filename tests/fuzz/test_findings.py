@@ -107,3 +107,12 @@ def test_governance_events_from_a_block_past_any_index_integer_is_invalid(fuzz_w
         422,
         "invalid_request",
     )
+
+
+@pytest.mark.parametrize("field", ["expiry_date", "latest_shipment_date"])
+def test_a_letter_of_credit_date_before_1970_is_invalid(fuzz_world: FuzzWorld, field: str) -> None:
+    credit = fuzz_world.ids["credit_id"][0]
+
+    assert _problem(
+        fuzz_world, "POST", f"/letters-of-credit/{credit}/amendments", "bank", json={field: "1969-01-01"}
+    ) == (422, "invalid_request")
