@@ -126,6 +126,7 @@ def screenshots(page: Page, name: str) -> list[Path]:
     checking at each, and at the narrowest phone width (360 px), that the page is no wider than the window
     (wide tables scroll in their own box)."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.wait_for_load_state()  # a page still loading has no document to measure
     size = page.viewport_size
     paths = []
     for width, height in [*WIDTHS.values(), NARROWEST]:

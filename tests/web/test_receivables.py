@@ -170,6 +170,8 @@ def test_the_buyer_sees_the_match_side_by_side_and_confirms_with_a_waiver(
     expect(page.locator(f"a[href='/receivables/{rid}']")).to_have_count(0)
     page.get_by_label("Status").select_option("issued")
     page.get_by_role("button", name="Filter").click()
+    expect(page).to_have_url(re.compile(r"status=issued"))  # the filtered page, not the one leaving
+    expect(page.locator(f"a[href='/receivables/{rid}']")).to_have_count(1)
     screenshots(page, "receivables-list")
 
     page.locator(f"a[href='/receivables/{rid}']").click()
