@@ -17,6 +17,7 @@ from api.orders.models import CarrierBooking, OrderRow
 from api.participants.models import AuditorGrant, Organisation, OrganisationAccount, OrganisationLegalId
 from api.receivables.models import MatchingTolerance, ReceivableRow
 from chain.index_models import ChainBlock, ChainEventRow, IndexerCheckpoint
+from chain.outbox import OutboxRow
 
 __all__ = [
     "AuditAccess",
@@ -41,6 +42,7 @@ __all__ = [
     "MatchingTolerance",
     "OfferRow",
     "OrderRow",
+    "OutboxRow",
     "ReadingBatchRow",
     "ReadingRow",
     "ReceivableRow",
