@@ -3,17 +3,31 @@
 A batch is made durable (its rows get their root and proofs, the batch row is ``pending``) before
 the anchoring transaction is sent; after a crash, pending batches are anchored first, and a root
 the chain already has counts as anchored. So every persisted reading is anchored exactly once.
+
+Several oracle instances may batch the same database at once: a batch *claims* its rows in the
+transaction that makes it durable (one ``UPDATE`` of unbatched rows, the rows chosen with
+``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so two instances take disjoint rows without waiting;
+SQLite serialises writers, and the claim is the transaction's first statement, so its write lock is
+held from the choice of rows to the commit). A reading is therefore in exactly one batch. Pending
+batches are anchored by the instance that made them; on its first step an instance anchors every
+pending batch (the restart after a crash), later it takes over another instance's pending batch only
+when it has been pending longer than ``lease`` seconds (that instance may have died). Two instances
+anchoring one root at once is harmless: the chain refuses the second (``CarbonBatchAlreadyAnchored``),
+which counts as anchored; the lease only avoids paying for that. Each instance should send with its
+own account of the oracle organisation: a sender owns its key's nonce.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import secrets
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import cast
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, Table, bindparam, update
 from sqlmodel import Session, col, select
 
 from api.carbon.models import ReadingBatchRow, ReadingRow, leaf_value
@@ -22,6 +36,12 @@ from chain.errors import ChainRevert
 from chain.merkle import StandardMerkleTree
 
 log = logging.getLogger(__name__)
+
+READINGS = cast(Table, ReadingRow.__table__)
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=moment.tzinfo or UTC)  # SQLite gives timestamps back naive (UTC)
 
 
 class Batcher:
@@ -32,37 +52,76 @@ class Batcher:
         *,
         max_size: int = 256,
         max_age: float = 5.0,
+        lease: float = 120.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.engine = engine
         self.ledger = ledger
         self.max_size = max_size
         self.max_age = max_age
+        self.lease = lease
         self.clock = clock
+        self._mine: set[str] = set()  # roots this instance made and has not anchored yet
+        self._recovered = False  # the first recover() takes every pending batch
 
     def step(self, *, force: bool = False) -> list[str]:
         """Anchor pending batches, then at most one new batch when it is full or old enough; returns roots."""
         anchored = self.recover()
+        root = self._claim(force=force)
+        if root is None:
+            return anchored
+        self._mine.add(root)
+        self._anchor(root)
+        self._mine.discard(root)
+        return [*anchored, root]
+
+    def _claim(self, *, force: bool) -> str | None:
+        """Claim up to ``max_size`` unbatched rows as one pending batch (durable); its root, or None."""
         with Session(self.engine) as session:
+            waiting = session.exec(
+                select(ReadingRow.received_at)
+                .where(col(ReadingRow.batch_root).is_(None))
+                .order_by(col(ReadingRow.id))
+                .limit(self.max_size)
+            ).all()  # a look without locks: is a batch due?
+            if not waiting:
+                return None
+            oldest = _aware(waiting[0]).timestamp()
+            if not force and len(waiting) < self.max_size and self.clock() - oldest < self.max_age:
+                return None
+            candidates = (
+                select(ReadingRow.id)
+                .where(col(ReadingRow.batch_root).is_(None))
+                .order_by(col(ReadingRow.id))
+                .limit(self.max_size)
+            )
+            if self.engine.dialect.name == "postgresql":  # rows another instance is claiming are skipped
+                candidates = candidates.with_for_update(skip_locked=True)
+            token = "claim:" + secrets.token_hex(16)  # visible to this transaction only
+            session.execute(
+                update(READINGS)
+                .where(READINGS.c.id.in_(candidates.scalar_subquery()))
+                .values(batch_root=token)
+            )
             rows = list(
                 session.exec(
-                    select(ReadingRow)
-                    .where(col(ReadingRow.batch_root).is_(None))
-                    .order_by(col(ReadingRow.id))
-                    .limit(self.max_size)
+                    select(ReadingRow).where(ReadingRow.batch_root == token).order_by(col(ReadingRow.id))
                 )
             )
-            if not rows:
-                return anchored
-            oldest = rows[0].received_at.replace(tzinfo=rows[0].received_at.tzinfo or UTC).timestamp()
-            if not force and len(rows) < self.max_size and self.clock() - oldest < self.max_age:
-                return anchored
+            if not rows:  # another instance claimed them between the look and the claim
+                session.rollback()
+                return None
             tree = StandardMerkleTree.of([leaf_value(r) for r in rows], READING_LEAF_TYPES)
             root = "0x" + tree.root.hex()
-            for i, row in enumerate(rows):
-                row.batch_root = root
-                row.proof = json.dumps(["0x" + p.hex() for p in tree.proof(i)])
-                session.add(row)
+            session.execute(
+                update(READINGS)
+                .where(READINGS.c.id == bindparam("row_id"))
+                .values(batch_root=root, proof=bindparam("row_proof")),
+                [
+                    {"row_id": row.id, "row_proof": json.dumps(["0x" + p.hex() for p in tree.proof(i)])}
+                    for i, row in enumerate(rows)
+                ],
+            )
             times = [int(r.timestamp) for r in rows]
             session.add(
                 ReadingBatchRow(
@@ -71,27 +130,39 @@ class Batcher:
                     period_start=min(times),
                     period_end=max(times),
                     status="pending",
-                    created_at=datetime.now(UTC),
+                    created_at=datetime.fromtimestamp(self.clock(), UTC),
                 )
             )
             session.commit()  # durable before the chain write
-        self._anchor(root)
-        return [*anchored, root]
+        return root
 
     def recover(self) -> list[str]:
+        """Anchor the pending batches this instance should: its own, those of an instance that may have
+        died (pending longer than ``lease``), and on the first call every one (after a crash)."""
+        stale = self.clock() - self.lease
         with Session(self.engine) as session:
-            pending = [
-                b.root
-                for b in session.exec(select(ReadingBatchRow).where(ReadingBatchRow.status == "pending"))
-            ]
-        for root in pending:
+            pending = session.exec(
+                select(ReadingBatchRow.root, ReadingBatchRow.created_at).where(
+                    ReadingBatchRow.status == "pending"
+                )
+            ).all()
+        roots = [
+            root
+            for root, created in pending
+            if not self._recovered or root in self._mine or _aware(created).timestamp() < stale
+        ]
+        for root in roots:
             self._anchor(root)
-        return pending
+            self._mine.discard(root)
+        self._recovered = True
+        return roots
 
     def _anchor(self, root: str) -> None:
         with Session(self.engine) as session:
             batch = session.get(ReadingBatchRow, root)
             assert batch is not None
+            if batch.status == "anchored":  # another instance took it over and finished it
+                return
             try:
                 receipt = self.ledger.anchor_readings(
                     bytes.fromhex(root[2:]), batch.count, batch.period_start, batch.period_end
@@ -100,7 +171,7 @@ class Batcher:
             except ChainRevert as exc:
                 if exc.error != "CarbonBatchAlreadyAnchored":
                     raise
-                log.info("batch %s was anchored before a restart", root)
+                log.info("batch %s was anchored before (a restart, or another instance)", root)
             batch.status = "anchored"
             count = batch.count
             session.add(batch)
