@@ -21,6 +21,7 @@ from chain.errors import ChainError, ConfigurationError, Unavailable
 from chain.events import EventDecoder
 from chain.keys import KeyStore
 from chain.manifest import Manifest, load_manifest
+from chain.outbox import Outbox
 from chain.reverts import ErrorDecoder
 from chain.sender import Sender
 from chain.trade_contracts import (
@@ -118,6 +119,7 @@ class Chain:
         self.artifacts = artifacts if artifacts is not None else load_artifacts(build_dir())
         self._senders: dict[str, Sender] = {}
         self._senders_lock = threading.Lock()  # one sender per key, also when API threads ask at once
+        self.outbox: Outbox | None = None  # journal every signed transaction (the processes that run long)
 
     @classmethod
     def connect(cls, url: str, network: NetworkSettings, keystore: KeyStore, *, load: bool = True) -> Chain:
@@ -146,10 +148,27 @@ class Chain:
     def sender(self, key: str) -> Sender:
         with self._senders_lock:  # two senders of one key would hand out the same nonces
             if key not in self._senders:
+                account = self.keystore.load(key)
+                if self.outbox:  # before this process signs anything for the account: what the node lost
+                    self.outbox.recover(self.w3, account.address, at_start=True)
                 self._senders[key] = Sender(
-                    self.w3, self.keystore.load(key), self.decoder, gas_price=self.network.gas_price
+                    self.w3, account, self.decoder, gas_price=self.network.gas_price, outbox=self.outbox
                 )
             return self._senders[key]
+
+    def journal(self, outbox: Outbox) -> None:
+        """Journal every transaction this connection signs from now on (``chain/outbox.py``)."""
+        with self._senders_lock:
+            self.outbox = outbox
+            for sender in self._senders.values():
+                outbox.recover(self.w3, sender.address, at_start=True)
+                sender.outbox = outbox
+
+    def watch_outbox(self, stop: threading.Event) -> None:
+        """Send again what the node loses, for every account this connection signs for, until ``stop``."""
+        if self.outbox is None:
+            raise ConfigurationError("watch_outbox needs an outbox: call journal() first")
+        self.outbox.watch(self.w3, lambda: [s.address for s in list(self._senders.values())], stop)
 
     def resync_senders(self) -> None:
         """Re-read every sender's nonce (after a node restart or a snapshot revert)."""

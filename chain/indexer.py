@@ -8,6 +8,11 @@ hash is compared with the chain; on a mismatch (a reorg) the orphaned rows are
 deleted back to the fork point and the projections are rebuilt from the kept
 events. ``reindex`` wipes the index and projections and rebuilds them from the
 deployment block.
+
+Several processes may index one database (the API after each write, the indexer
+following the chain): each step takes the index's lock (a PostgreSQL advisory
+lock; SQLite has one writer at a time) and re-reads the checkpoint under it, so a
+range another process indexed meanwhile is skipped, never stored twice.
 """
 
 from __future__ import annotations
@@ -21,7 +26,8 @@ from typing import Any, Protocol
 
 from eth_utils import keccak
 from hexbytes import HexBytes
-from sqlalchemy import Engine, delete
+from sqlalchemy import Engine, delete, text
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
 from web3.exceptions import BlockNotFound
 
@@ -34,6 +40,7 @@ from chain.reverts import _canonical_type
 log = logging.getLogger(__name__)
 
 CHECKPOINT = "main"
+INDEX_LOCK = 0x7472_6164_656C  # the advisory lock every indexing process takes on PostgreSQL
 
 
 class Projection(Protocol):
@@ -93,8 +100,7 @@ class Indexer:
             last = self._check_reorg()
             while last < target:
                 end = min(last + self.batch_blocks, target)
-                self._index_range(last + 1, end)
-                last = end
+                last = self._index_range(last + 1, end)
                 if progress:
                     progress(last, target)
             return last
@@ -132,6 +138,7 @@ class Indexer:
     def _check_reorg(self) -> int:
         """The last indexed block still on the canonical chain, rolling back what is not."""
         with Session(self.engine) as session:
+            _lock_index(session)
             cp = session.get(IndexerCheckpoint, CHECKPOINT)
             if cp is None:
                 return self.start_block - 1
@@ -202,7 +209,9 @@ class Indexer:
             else:
                 session.add(ChainBlock(number=number, hash=block_hash))
 
-    def _index_range(self, start: int, end: int) -> None:
+    def _index_range(self, start: int, end: int) -> int:
+        """Index blocks ``start``..``end``; returns the last indexed block, which is another process's
+        checkpoint when that process moved it meanwhile (nothing is stored then)."""
         logs = self.chain.w3.eth.get_logs(
             {"fromBlock": start, "toBlock": end, "address": self.decoder.addresses, "topics": [self.topics]}  # type: ignore[typeddict-item]
         )
@@ -211,6 +220,11 @@ class Indexer:
         if end_hash is None:
             raise ChainError(f"block {end} disappeared while indexing (a reorg); the next step rolls back")
         with Session(self.engine) as session:
+            _lock_index(session)
+            cp = session.get(IndexerCheckpoint, CHECKPOINT)
+            current = cp.block_number if cp is not None else self.start_block - 1
+            if current != start - 1:  # another process indexed (or rolled back) meanwhile
+                return current
             self._record_blocks(session, start, end, {e.block_number: e.block_hash for e in events})
             for event in events:
                 session.add(
@@ -236,9 +250,21 @@ class Indexer:
                     deployment=self.deployment,
                 )
             )
-            session.commit()
+            try:
+                session.commit()
+            except IntegrityError:  # SQLite: another process stored this range first
+                session.rollback()
+                cp = session.get(IndexerCheckpoint, CHECKPOINT)
+                return cp.block_number if cp is not None else self.start_block - 1
         if events:
             log.info("indexed %d events in blocks %d-%d", len(events), start, end)
+        return end
+
+
+def _lock_index(session: Session) -> None:
+    """Hold the index's lock until the session's transaction ends (PostgreSQL; SQLite serialises writers)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": INDEX_LOCK})
 
 
 def _to_event(row: ChainEventRow) -> ChainEvent:

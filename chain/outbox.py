@@ -86,7 +86,7 @@ class Outbox:
         if block_number is not None:
             values["block_number"] = block_number
         with Session(self.engine) as session:
-            session.exec(update(OutboxRow).where(col(OutboxRow.tx_hash) == tx_hash).values(**values))  # type: ignore[call-overload]
+            session.exec(update(OutboxRow).where(col(OutboxRow.tx_hash) == tx_hash).values(**values))
             session.commit()
 
     # --- recovery -----------------------------------------------------------------------------
@@ -159,7 +159,7 @@ class Outbox:
 
     def _prune(self, session: Session) -> None:
         cutoff = datetime.now(UTC) - timedelta(seconds=self.keep)
-        session.exec(delete(OutboxRow).where(col(OutboxRow.created_at) < cutoff))  # type: ignore[call-overload]
+        session.exec(delete(OutboxRow).where(col(OutboxRow.created_at) < cutoff))
         session.commit()
 
 

@@ -10,6 +10,10 @@ node (``pending``), so the next transaction neither skips nor repeats a nonce.
 A send whose connection failed is looked up by its hash before it is called
 failed (its answer may have been lost after the node took it): a transaction
 the node holds is carried on as sent, never signed again under a new nonce.
+
+With an ``outbox`` every signed transaction is journaled before it is sent and
+its fate recorded after (``chain/outbox.py``), so one the node loses later (a
+node restarted from an older state) is sent again, byte for byte.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from hexbytes import HexBytes
 from web3 import Web3
 
 from chain.errors import ChainError, ChainRevert, Unavailable
+from chain.outbox import ABANDONED, MINED, SENT, Outbox
 from chain.reverts import ErrorDecoder
 
 log = logging.getLogger(__name__)
@@ -65,12 +70,14 @@ class Sender:
         gas_price: int | None = None,
         window: int = 64,
         receipt_timeout: float = 120.0,
+        outbox: Outbox | None = None,
     ) -> None:
         self.w3 = w3
         self.account = account
         self.decoder = decoder
         self.window = window
         self.receipt_timeout = receipt_timeout
+        self.outbox = outbox
         self._chain_id = int(w3.eth.chain_id)
         self._gas_price = gas_price
         self._lock = threading.Lock()
@@ -139,6 +146,9 @@ class Sender:
                 if full["to"] is None:
                     del full["to"]
                 signed = self.account.sign_transaction(full)
+                tx_hash = HexBytes(signed.hash).to_0x_hex()
+                if self.outbox:
+                    self.outbox.record(self.address, full["nonce"], tx_hash, signed.raw_transaction, context)
                 try:
                     self.w3.eth.send_raw_transaction(signed.raw_transaction)
                 except Unavailable:  # the request, or only its answer, was lost
@@ -153,11 +163,15 @@ class Sender:
                     # The node answered, refusing it; not looked up, since an identical transaction
                     # (same nonce and fields) may be another writer's.
                     self._nonce = None  # resync on next use
+                    if self.outbox:
+                        self.outbox.mark(tx_hash, ABANDONED)
                     raise ChainError(
                         f"the node refused the transaction: {exc}" + (f" ({context})" if context else "")
                     ) from exc
                 self._nonce += 1
-                return Pending(HexBytes(signed.hash).to_0x_hex(), full["nonce"], full, context)
+                if self.outbox:
+                    self.outbox.mark(tx_hash, SENT)
+                return Pending(tx_hash, full["nonce"], full, context)
         except BaseException:
             self._slots.release()
             raise
@@ -168,6 +182,8 @@ class Sender:
             receipt = self._poll_receipt(pending.tx_hash)
         finally:
             self._slots.release()
+        if self.outbox:
+            self.outbox.mark(pending.tx_hash, MINED, int(receipt["blockNumber"]))
         if int(receipt["status"]) != 1:
             raise self._revert_of(pending, receipt)
         return Receipt(

@@ -69,6 +69,33 @@ def up(
         _fail(exc)
 
 
+@app.command("api")
+def api_command(
+    host: Annotated[str | None, typer.Option(help="Bind address (default TRADELEDGER_API_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="API port (default TRADELEDGER_API_PORT or 8000).")] = None,
+) -> None:
+    """Serve the API and web UI alone, on the running chain and database (restartable at any time)."""
+    from tradeledger.processes import serve_api
+
+    try:
+        serve_api(console, host=host, port=port)
+    except TradeLedgerError as exc:
+        _fail(exc)
+
+
+@app.command("indexer")
+def indexer_command(
+    interval: Annotated[float, typer.Option(help="Seconds between looks at the chain head.")] = 1.0,
+) -> None:
+    """Follow the chain and keep the database index in step (restartable at any time)."""
+    from tradeledger.processes import follow_chain
+
+    try:
+        follow_chain(console, interval=interval)
+    except TradeLedgerError as exc:
+        _fail(exc)
+
+
 @app.command()
 def deploy() -> None:
     """Compile and deploy the contracts to the configured network (no-op if already deployed)."""
@@ -496,6 +523,7 @@ def oracle(
 
     from oracles.iot.worker import IotOracle, OracleConfig
     from tradeledger.fleet import resolve_org, signing_key_of
+    from tradeledger.processes import watch_outbox
     from tradeledger.runtime import open_stack
 
     try:
@@ -509,6 +537,7 @@ def oracle(
         _fail(exc)
         return
     stop = threading.Event()
+    watch_outbox(stack, stop)
     console.print(
         f"IoT oracle consuming {broker}; Ctrl-C stops it (acknowledged readings are anchored first)"
     )

@@ -27,6 +27,7 @@ from chain.errors import ChainError, ConfigurationError
 from chain.indexer import Indexer
 from chain.keys import KeyStore
 from chain.node import EmbeddedNode, fund_if_embedded, rpc
+from chain.outbox import Outbox
 
 DEV_SCRYPT_N = 2**14  # development keystores: quicker to unlock; production uses eth-account's 2**18
 
@@ -123,12 +124,14 @@ def deploy_if_needed(chain: Chain, progress: Callable[[str], None]) -> None:
 def open_stack(
     settings: Settings | None = None, url: str | None = None, *, auto_migrate: bool = True
 ) -> Stack:
-    """Connect to a deployed chain and the database, with an indexer ready to sync."""
+    """Connect to a deployed chain and the database, with an indexer ready to sync; every transaction
+    the chain connection signs is journaled in the database's outbox first."""
     settings = settings or get_settings()
     network = network_settings()
     chain = connect_chain(settings, url or rpc_url(network), network)
     engine = make_engine(settings.database_url)
     if auto_migrate:
         migrate(engine)
+    chain.journal(Outbox(engine))
     indexer = Indexer(chain, engine, all_projections())
     return Stack(settings, network, chain, engine, indexer)

@@ -34,6 +34,7 @@ from chain.config import network_settings, var_dir
 from chain.ids import org_id, to_hex32
 from chain.indexer import Indexer
 from chain.node import port_or_free
+from chain.outbox import Outbox
 from iot.broker import MQTT_5, MQTT_311, EmbeddedBroker
 from iot.readings import Domain
 from iot.simulator import BrokerOptions, SequenceBook, run_fleet
@@ -66,6 +67,7 @@ def run_stack(console: Console, *, api_port: int | None = None) -> None:
             deploy_if_needed(chain, lambda msg: spinner.update(msg))
         engine = make_engine(settings.database_url)
         migrate(engine)
+        chain.journal(Outbox(engine))
         indexer = Indexer(chain, engine, all_projections())
         with console.status("indexing the chain") as spinner:
             indexer.sync(progress=lambda done, total: spinner.update(f"indexing block {done}/{total}"))
@@ -75,6 +77,7 @@ def run_stack(console: Console, *, api_port: int | None = None) -> None:
                 credentials = seed_demo(session, chain, indexer)
 
         stop = threading.Event()
+        _background(resources, stop, "outbox", chain.watch_outbox)
         follower = threading.Thread(target=indexer.run, args=(stop,), name="indexer", daemon=True)
         follower.start()
         resources.callback(follower.join, 5)

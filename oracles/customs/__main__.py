@@ -24,6 +24,7 @@ from chain.config import network_settings, var_dir
 from chain.errors import ConfigurationError
 from chain.ids import to_hex32
 from chain.keys import KeyStore
+from chain.outbox import Outbox
 from oracles.customs.feeds import CustomsFeed, HttpFeed, InboxFeed
 from oracles.customs.operator import CustomsOperator, OperatorConfig
 
@@ -54,6 +55,7 @@ def main() -> None:
     org = chain.participants().org_of(keystore.address(key))
     engine = make_engine(settings.database_url)
     migrate(engine)
+    chain.journal(Outbox(engine))  # what it signs survives a node that restarts from an older state
     config = OperatorConfig(
         org=to_hex32(org),
         key=key,
@@ -63,6 +65,7 @@ def main() -> None:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
+    threading.Thread(target=chain.watch_outbox, args=(stop,), name="outbox", daemon=True).start()
     CustomsOperator(config, feed_from_env(), engine, chain).run(stop)
 
 
