@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
 from coincurve import PublicKey
@@ -134,26 +135,51 @@ def _typed(domain: Domain, reading: Reading) -> SignableMessage:
 
 
 class ReadingVerifier:
-    """Recovers reading signers quickly: fixed domain separator and type hash, coincurve recovery."""
+    """Recovers reading signers quickly: fixed domain separator and type hash, coincurve recovery.
+
+    The struct is ABI-encoded by hand: every member is one static 32-byte word (the strings as
+    their keccak, which is cached: a fleet reports few metrics and units), so the encoding is
+    plain byte concatenation, word for word what ``eth_abi.encode`` produces (a test compares them).
+    """
 
     def __init__(self, domain: Domain) -> None:
         self.prefix = b"\x19\x01" + domain.separator
         self.type_hash = keccak(text=READING_TYPE)
+        self._text_hashes: dict[str, bytes] = {}
+
+    def _text_hash(self, text: str) -> bytes:
+        digest = self._text_hashes.get(text)
+        if digest is None:
+            digest = keccak(text=text)
+            if len(self._text_hashes) < 4_096:  # bounded: a payload may carry any string
+                self._text_hashes[text] = digest
+        return digest
 
     def digest(self, r: Reading) -> bytes:
+        if len(r.device_id) != 32 or len(r.binding) != 32:
+            raise PayloadError("malformed", "device and binding must be 32 bytes")
+        try:
+            words = (
+                r.sequence.to_bytes(32, "big"),  # uint64: range checked by parse_payload
+                r.timestamp.to_bytes(32, "big"),
+                r.value_milli.to_bytes(32, "big", signed=True),  # int256, two's complement
+            )
+        except OverflowError:
+            raise PayloadError("malformed", "a number does not fit its EIP-712 type") from None
+        if r.sequence >= 2**64 or r.timestamp >= 2**64:
+            raise PayloadError("malformed", "sequence and timestamp are uint64")
         struct = keccak(
-            encode(
-                ["bytes32", "bytes32", "uint64", "uint64", "bytes32", "int256", "bytes32", "bytes32"],
-                [
+            b"".join(
+                (
                     self.type_hash,
                     r.device_id,
-                    r.sequence,
-                    r.timestamp,
-                    keccak(text=r.metric),
-                    r.value_milli,
-                    keccak(text=r.unit),
+                    words[0],
+                    words[1],
+                    self._text_hash(r.metric),
+                    words[2],
+                    self._text_hash(r.unit),
                     r.binding,
-                ],
+                )
             )
         )
         return keccak(self.prefix + struct)
@@ -178,7 +204,13 @@ def recover_digest(digest: bytes, signature: bytes) -> str:
         key = PublicKey.from_signature_and_message(signature[:64] + bytes([v - 27]), digest, hasher=None)
     except Exception as exc:  # coincurve raises plain Exceptions on invalid points
         raise PayloadError("bad_signature", f"the signature does not recover a key: {exc}") from None
-    return to_checksum_address(keccak(key.format(compressed=False)[1:])[-20:])
+    return _address(key.format(compressed=False))
+
+
+@lru_cache(maxsize=16_384)
+def _address(public_key: bytes) -> str:
+    """The checksummed address of an uncompressed public key; cached, as a fleet has few signers."""
+    return str(to_checksum_address(keccak(public_key[1:])[-20:]))
 
 
 # --- the MQTT payload ---------------------------------------------------------------------------

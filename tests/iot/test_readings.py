@@ -84,6 +84,34 @@ def test_any_change_to_a_signed_reading_changes_the_signer(changes: dict[str, ob
     assert ReadingVerifier(DOMAIN).recover(_reading(**changes), signature) != ACCOUNT.address
 
 
+@pytest.mark.parametrize("value", [-(2**255), -1, 0, 1, 2**255 - 1])
+@pytest.mark.parametrize("seq", [0, 2**64 - 1])
+def test_the_hand_encoded_digest_is_eth_abis_encoding(value: int, seq: int) -> None:
+    """The fast digest concatenates words; eth_abi's encoding of the same struct is the reference."""
+    from eth_abi import encode
+    from eth_utils import keccak
+
+    from iot.readings import READING_TYPE
+
+    reading = _reading(sequence=seq, timestamp=2**64 - 1, value_milli=value, metric="diesel_l", unit="l")
+    struct = encode(
+        ["bytes32", "bytes32", "uint64", "uint64", "bytes32", "int256", "bytes32", "bytes32"],
+        [
+            keccak(text=READING_TYPE),
+            reading.device_id,
+            reading.sequence,
+            reading.timestamp,
+            keccak(text=reading.metric),
+            reading.value_milli,
+            keccak(text=reading.unit),
+            reading.binding,
+        ],
+    )
+    verifier = ReadingVerifier(DOMAIN)
+    assert verifier.digest(reading) == keccak(b"\x19\x01" + DOMAIN.separator + keccak(struct))
+    assert verifier.digest(reading) == verifier.digest(reading)  # the cached string hashes agree
+
+
 def test_the_domain_binds_readings_to_one_deployment() -> None:
     signature = sign_reading(ACCOUNT, DOMAIN, _reading())
     other = Domain(chain_id=1337, registry=DOMAIN.registry)
@@ -109,6 +137,7 @@ def _payload(**changes: object) -> bytes:
         (_payload(value="12.3456"), "malformed"),
         (_payload(value="NaN"), "malformed"),
         (_payload(device="0x1234"), "malformed"),
+        (_payload(value=str(2**255)), "malformed"),  # no int256: refused, not an encoder's crash
         (_payload(sig="0x" + "00" * 64), "bad_signature"),
         (_payload(sig="nothex"), "bad_signature"),
         (b" " * (MAX_PAYLOAD_BYTES + 1), "oversized"),
