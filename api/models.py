@@ -16,6 +16,7 @@ from api.idempotency import IdempotencyRecord
 from api.orders.models import CarrierBooking, OrderRow
 from api.participants.models import AuditorGrant, Organisation, OrganisationAccount, OrganisationLegalId
 from api.receivables.models import MatchingTolerance, ReceivableRow
+from api.timeline.models import EventMention
 from chain.index_models import ChainBlock, ChainEventRow, IndexerCheckpoint
 from chain.outbox import OutboxRow
 
@@ -36,6 +37,7 @@ __all__ = [
     "ChainEventRow",
     "IdempotencyRecord",
     "DeviceRow",
+    "EventMention",
     "FinancingRow",
     "IndexerCheckpoint",
     "IngestCounter",

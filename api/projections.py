@@ -7,6 +7,7 @@ from api.financing.projection import CollateralProjection, FinancingProjection
 from api.orders.projection import OrdersProjection
 from api.participants.projection import ParticipantsProjection
 from api.receivables.projection import ReceivablesProjection
+from api.timeline.projection import MentionsProjection
 from chain.indexer import Projection
 
 
@@ -19,4 +20,5 @@ def all_projections() -> list[Projection]:
         DevicesProjection(),
         StatementsProjection(),
         CollateralProjection(),
+        MentionsProjection(),
     ]

@@ -128,12 +128,12 @@ def receivables(session: Session, party: Caller, page: Page) -> list[ReceivableO
     for row in session.exec(select(ReceivableRow).where(col(ReceivableRow.receivable_id).in_(financed))):
         rows.setdefault(row.receivable_id, row)
     ordered = sorted(rows.values(), key=lambda r: (r.issued_block, r.receivable_id))
-    return [svc.out(row, party) for row in page.of(ordered)]
+    return svc.outs(page.of(ordered), party)
 
 
 def orders(session: Session, party: Caller, page: Page) -> list[OrderOut]:
     svc = OrdersService(session)
-    return [svc.out(row, party) for row in page.of(svc.for_caller(party))]
+    return svc.outs(page.of(svc.for_caller(party)), party)
 
 
 def financings(session: Session, party: Caller, page: Page) -> list[FinancingOut]:

@@ -94,7 +94,7 @@ async def upload(
 def orders(caller: CallerDep, session: SessionDep, page: PageDep) -> list[OrderOut]:
     """Orders you are the buyer or the supplier of, oldest first, with their documents and timelines."""
     svc = OrdersService(session)
-    return [svc.out(row, caller) for row in page.of(svc.for_caller(caller))]
+    return svc.outs(page.of(svc.for_caller(caller)), caller)
 
 
 @router.get("/{order_id}", response_model=OrderOut)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections import defaultdict
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlmodel import Session, col, or_, select
+from sqlmodel import col, or_, select
 
 from api.auth.service import Caller
 from api.documents.models import StoredDocument
@@ -14,7 +16,6 @@ from api.documents.service import anchor_document, purchase_order_document
 from api.orders.models import CarrierBooking, OrderRow
 from api.orders.schemas import (
     DocumentOut,
-    EventOut,
     GoodsReceiptIn,
     OrderOut,
     PaymentIn,
@@ -26,6 +27,9 @@ from api.participants.schemas import TxOut
 from api.participants.service import TxRef
 from api.runtime import signing_key
 from api.service_base import ChainService
+from api.timeline.service import event_out as event_out  # re-exported: where callers have found it
+from api.timeline.service import timeline as timeline
+from api.timeline.service import timelines
 from api.trade.documents import (
     GoodsReceipt,
     PurchaseOrder,
@@ -39,7 +43,6 @@ from api.trade.documents import (
 )
 from chain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from chain.ids import from_hex32, to_hex32
-from chain.index_models import ChainEventRow
 from chain.sender import Receipt
 from chain.trade_contracts import DocumentType
 
@@ -57,30 +60,6 @@ def document_out(row: StoredDocument, caller: Caller | None) -> DocumentOut:
         commitment=row.commitment,
         anchored_block=row.anchored_block,
         content=json.loads(row.canonical) if visible else None,
-    )
-
-
-def timeline(session: Session, *needles: str) -> list[EventOut]:
-    """Every indexed event whose arguments mention one of ``needles`` (ids), oldest first."""
-    clauses = [col(ChainEventRow.args).contains(n) for n in needles if n]
-    if not clauses:
-        return []
-    rows = session.exec(
-        select(ChainEventRow)
-        .where(or_(*clauses))
-        .order_by(col(ChainEventRow.block_number), col(ChainEventRow.log_index))
-    )
-    return [event_out(r) for r in rows]
-
-
-def event_out(row: ChainEventRow) -> EventOut:
-    """An indexed event as the API shows it."""
-    return EventOut(
-        block=row.block_number,
-        tx_hash=row.tx_hash,
-        contract=row.contract,
-        event=row.name,
-        args=json.loads(row.args),
     )
 
 
@@ -148,31 +127,49 @@ class OrdersService(ChainService):
     def out(
         self, row: OrderRow, caller: Caller, tx: Receipt | TxRef | None = None, *, detail: bool = True
     ) -> OrderOut:
-        number = self.po_number(row)
-        docs = (
-            self.session.exec(
+        out = self.outs([row], caller, detail=detail)[0]
+        out.tx = TxOut.of(tx) if tx else None
+        return out
+
+    def outs(self, rows: Sequence[OrderRow], caller: Caller, *, detail: bool = True) -> list[OrderOut]:
+        """``rows`` as ``caller`` sees them; with ``detail``, each with its documents and timeline, read for
+        the whole page at once (three queries, not three per order)."""
+        if not rows:
+            return []
+        query = select(StoredDocument).where(col(StoredDocument.doc_id).in_({r.document_id for r in rows}))
+        numbers = {d.doc_id: d.number for d in self.session.exec(query)}
+        number = {r.order_id: numbers.get(r.document_id, "") for r in rows}
+        docs: dict[tuple[str, str], list[StoredDocument]] = defaultdict(list)
+        if detail:
+            query = (
                 select(StoredDocument)
-                .where(StoredDocument.buyer == row.buyer, StoredDocument.po_number == number)
+                .where(
+                    col(StoredDocument.buyer).in_({r.buyer for r in rows}),
+                    col(StoredDocument.po_number).in_(set(number.values())),
+                )
                 .order_by(col(StoredDocument.anchored_block))
-            ).all()
-            if detail
-            else []
-        )
-        return OrderOut(
-            id=row.order_id,
-            po_number=number,
-            buyer=row.buyer,
-            supplier=row.supplier,
-            currency=row.currency,
-            total_minor=row.total,
-            invoiced_minor=row.invoiced,
-            status=row.status,
-            receipts=row.receipts,
-            shipments=row.shipments,
-            documents=[document_out(d, caller) for d in docs],
-            timeline=timeline(self.session, row.order_id) if detail else [],
-            tx=TxOut.of(tx) if tx else None,
-        )
+            )
+            for d in self.session.exec(query):
+                docs[(d.buyer, d.po_number)].append(d)
+        events = timelines(self.session, [[r.order_id] for r in rows]) if detail else [[] for _ in rows]
+        return [
+            OrderOut(
+                id=row.order_id,
+                po_number=number[row.order_id],
+                buyer=row.buyer,
+                supplier=row.supplier,
+                currency=row.currency,
+                total_minor=row.total,
+                invoiced_minor=row.invoiced,
+                status=row.status,
+                receipts=row.receipts,
+                shipments=row.shipments,
+                documents=[document_out(d, caller) for d in docs.get((row.buyer, number[row.order_id]), [])],
+                timeline=history,
+                tx=None,
+            )
+            for row, history in zip(rows, events, strict=True)
+        ]
 
     def for_caller(self, caller: Caller) -> list[OrderRow]:
         query = select(OrderRow).where(

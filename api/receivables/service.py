@@ -7,6 +7,7 @@ split and transfer.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime, time
 from decimal import Decimal
 
@@ -19,15 +20,17 @@ from api.documents.service import anchor_document, documents_of_order
 from api.financing.models import FinancingRow
 from api.orders.models import OrderRow
 from api.orders.schemas import DocumentOut
-from api.orders.service import OrdersService, document_out, timeline
+from api.orders.service import OrdersService, document_out
 from api.participants.models import Organisation
 from api.participants.schemas import TxOut
 from api.participants.service import ParticipantsService
+from api.receivables.evidence import evidence
 from api.receivables.models import MatchingTolerance, ReceivableRow
 from api.receivables.projection import receivable_hex
 from api.receivables.schemas import DiscrepancyOut, InvoiceIn, MatchOut, ReceivableOut, SplitOut
 from api.runtime import signing_key
 from api.service_base import ChainService
+from api.timeline.service import timelines
 from api.trade.crossborder import combine, match_cross_border
 from api.trade.documents import (
     GoodsReceipt,
@@ -50,6 +53,21 @@ MATCH_STATUS = {
     "matched_within_tolerance": MatchStatus.MATCHED_WITHIN_TOLERANCE,
     "discrepant": MatchStatus.DISCREPANT,
 }
+
+
+def _match_out(doc: StoredDocument | None) -> MatchOut | None:
+    """The match result document as the receivable shows it."""
+    if doc is None:
+        return None
+    data = json.loads(doc.canonical)
+    return MatchOut(
+        status=data["status"],
+        rules_version=data["rules_version"],
+        result_hash=data["result_hash"],
+        discrepancies=[DiscrepancyOut(**d) for d in data["discrepancies"]],
+        document=doc.doc_id,
+        tolerance=data.get("tolerance"),
+    )
 
 
 class ReceivablesService(ChainService):
@@ -101,29 +119,39 @@ class ReceivablesService(ChainService):
     def out(
         self, row: ReceivableRow, caller: Caller, receipt: Receipt | None = None, *, detail: bool = True
     ) -> ReceivableOut:
-        documents = []
-        match_out = None
-        financings: list[dict[str, object]] = []
-        if detail:
-            order = self.session.get(OrderRow, row.order_id)
-            ids = [row.invoice_doc] + ([order.document_id] if order else [])
-            docs = [d for d in (self.session.get(StoredDocument, i) for i in ids) if d is not None]
-            if order is not None:
-                orders = OrdersService(self.session)
-                number = orders.po_number(order)
-                docs += self.session.exec(
-                    select(StoredDocument).where(
-                        StoredDocument.buyer == order.buyer,
-                        StoredDocument.po_number == number,
-                        col(StoredDocument.doc_type).in_(["goods_receipt", "shipment"]),
-                    )
-                ).all()
-            documents = [document_out(d, caller) for d in docs]
-            match_out = self._match_out(row)
-            for f in self.session.exec(
-                select(FinancingRow).where(FinancingRow.receivable_id == row.receivable_id)
-            ):
-                financings.append(f.model_dump())
+        out = self.outs([row], caller, detail=detail)[0]
+        out.tx = TxOut.of(receipt) if receipt else None
+        return out
+
+    def outs(
+        self, rows: Sequence[ReceivableRow], caller: Caller, *, detail: bool = True
+    ) -> list[ReceivableOut]:
+        """``rows`` as ``caller`` sees them; with ``detail``, each with its evidence and timeline, read for
+        the whole page at once (a fixed number of queries, not a few per row)."""
+        if not detail:
+            return [self._out(row, [], None, []) for row in rows]
+        proofs = evidence(self.session, rows)
+        shown = []
+        for row in rows:
+            proof = proofs[row.receivable_id]
+            documents = [document_out(d, caller) for d in proof.documents]
+            financings = [f.model_dump() for f in proof.financings]
+            shown.append(self._out(row, documents, _match_out(proof.match), financings))
+        events = timelines(
+            self.session,
+            [self._evidence_ids(r, o.documents, o.financings) for r, o in zip(rows, shown, strict=True)],
+        )
+        for out, timeline in zip(shown, events, strict=True):
+            out.timeline = timeline
+        return shown
+
+    @staticmethod
+    def _out(
+        row: ReceivableRow,
+        documents: list[DocumentOut],
+        match_out: MatchOut | None,
+        financings: list[dict[str, object]],
+    ) -> ReceivableOut:
         return ReceivableOut(
             id=row.receivable_id,
             creditor=row.creditor,
@@ -141,10 +169,8 @@ class ReceivablesService(ChainService):
             match=match_out,
             documents=documents,
             financings=financings,
-            timeline=timeline(self.session, *self._evidence_ids(row, documents, financings))
-            if detail
-            else [],
-            tx=TxOut.of(receipt) if receipt else None,
+            timeline=[],
+            tx=None,
         )
 
     @staticmethod
@@ -158,22 +184,6 @@ class ReceivablesService(ChainService):
         ids += [row.match_result] if row.match_result else []
         ids += [d.id for d in documents] + [str(f["financing_id"]) for f in financings]
         return ids
-
-    def _match_out(self, row: ReceivableRow) -> MatchOut | None:
-        if row.match_result is None:
-            return None
-        doc = self.session.get(StoredDocument, row.match_result)
-        if doc is None:
-            return None
-        data = json.loads(doc.canonical)
-        return MatchOut(
-            status=data["status"],
-            rules_version=data["rules_version"],
-            result_hash=data["result_hash"],
-            discrepancies=[DiscrepancyOut(**d) for d in data["discrepancies"]],
-            document=doc.doc_id,
-            tolerance=data.get("tolerance"),
-        )
 
     def tolerance(self, buyer: str) -> Tolerance:
         row = self.session.get(MatchingTolerance, buyer)

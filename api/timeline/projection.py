@@ -1,0 +1,56 @@
+"""Builds ``chain_event_mentions``: every object id an event's arguments name, so a timeline is an indexed
+lookup instead of a ``LIKE '%id%'`` scan over every event's JSON (which also matched ids that merely
+contain the one asked for)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from sqlmodel import Session, SQLModel
+
+from api.timeline.models import EventMention
+from chain.events import ChainEvent
+
+HEX32 = re.compile(r"0x[0-9a-f]{64}")
+TOKEN_MIN = 2**64  # token ids are keccak hashes; amounts, timestamps, counts and enums stay below
+
+
+def mentioned_ids(args: dict[str, Any]) -> set[str]:
+    """The object ids among ``args`` (arrays included): 32-byte values (orders, documents, financings,
+    organisations, letters of credit, batches, …) and uint256 token ids (receivables), as the timeline
+    looks them up. Addresses, amounts, timestamps, flags and strings are not ids of ours."""
+    ids: set[str] = set()
+    pending: list[Any] = list(args.values())
+    while pending:
+        value = pending.pop()
+        if isinstance(value, list | tuple):
+            pending.extend(value)
+        elif isinstance(value, dict):
+            pending.extend(value.values())
+        elif isinstance(value, bool):
+            continue
+        elif isinstance(value, int):
+            if value >= TOKEN_MIN:
+                ids.add(str(value))
+        elif isinstance(value, str) and HEX32.fullmatch(value.lower()):
+            ids.add(value.lower())
+    return ids
+
+
+class MentionsProjection:
+    """One row per (object id, event) for the events of every contract: a pure function of each event."""
+
+    tables: Sequence[type[SQLModel]] = (EventMention,)
+
+    def apply(self, session: Session, event: ChainEvent) -> None:
+        for object_id in sorted(mentioned_ids(event.args)):
+            session.add(
+                EventMention(
+                    object_id=object_id,
+                    tx_hash=event.tx_hash,
+                    log_index=event.log_index,
+                    block_number=event.block_number,
+                )
+            )
