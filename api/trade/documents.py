@@ -23,7 +23,7 @@ import json
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, ClassVar, Literal, TypeVar, get_args
+from typing import Annotated, Any, ClassVar, Literal, TypeVar, get_args, get_origin
 
 from eth_utils import keccak
 from pydantic import (
@@ -584,11 +584,12 @@ def canonical_bytes(doc: BaseModel) -> bytes:
 
 def _drop_unset(model: BaseModel, data: dict[str, Any]) -> None:
     """Remove the model's unset ``CANONICAL_OPTIONAL`` fields from its dump, nested models too."""
-    for key in getattr(model, "CANONICAL_OPTIONAL", ()):
+    optional, nested = _canonical_plan(type(model))
+    for key in optional:
         value = getattr(model, key)
         if value is None or value is False:
             del data[key]
-    for name in type(model).model_fields:
+    for name in nested:
         value = getattr(model, name)
         if isinstance(value, BaseModel):
             _drop_unset(value, data[name])
@@ -596,6 +597,35 @@ def _drop_unset(model: BaseModel, data: dict[str, Any]) -> None:
             for item, dumped in zip(value, data[name], strict=True):
                 if isinstance(item, BaseModel):
                     _drop_unset(item, dumped)
+
+
+_PLANS: dict[type[BaseModel], tuple[tuple[str, ...], tuple[str, ...]]] = {}
+
+
+def _canonical_plan(model: type[BaseModel]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A model's ``CANONICAL_OPTIONAL`` and the fields that may hold models (the others, typed as
+    plain values, never do: validation guarantees it), so ``_drop_unset`` visits only those."""
+    plan = _PLANS.get(model)
+    if plan is None:
+        nested = tuple(
+            name for name, field in model.model_fields.items() if _may_hold_model(field.annotation)
+        )
+        plan = _PLANS[model] = (tuple(getattr(model, "CANONICAL_OPTIONAL", ())), nested)
+    return plan
+
+
+def _may_hold_model(annotation: Any) -> bool:
+    """False only for annotations made of plain types (str, int, Decimal, date, Literal, ...)."""
+    if annotation is Any or annotation is object:
+        return True
+    if isinstance(annotation, type):
+        return issubclass(annotation, BaseModel)
+    args = get_args(annotation)
+    if get_origin(annotation) is Literal:
+        return False
+    if get_origin(annotation) is Annotated:
+        args = args[:1]
+    return not args or any(_may_hold_model(a) for a in args if a is not type(None))
 
 
 def invoice_fingerprint(invoice: Invoice) -> bytes:
