@@ -63,6 +63,7 @@ class Batcher:
         self.clock = clock
         self._mine: set[str] = set()  # roots this instance made and has not anchored yet
         self._recovered = False  # the first recover() takes every pending batch
+        self.next_due: float | None = None  # when (``clock``) the oldest unbatched reading is old enough
 
     def step(self, *, force: bool = False) -> list[str]:
         """Anchor pending batches, then at most one new batch when it is full or old enough; returns roots."""
@@ -84,10 +85,12 @@ class Batcher:
                 .order_by(col(ReadingRow.id))
                 .limit(self.max_size)
             ).all()  # a look without locks: is a batch due?
+            self.next_due = None
             if not waiting:
                 return None
             oldest = _aware(waiting[0]).timestamp()
             if not force and len(waiting) < self.max_size and self.clock() - oldest < self.max_age:
+                self.next_due = oldest + self.max_age
                 return None
             candidates = (
                 select(ReadingRow.id)

@@ -6,7 +6,9 @@ message only after its outcome is in the database, so a crash loses nothing and 
 recognised. Three threads: paho's network loop queues each message; the ingest thread takes up
 to ``group_size`` of them (or what arrives within ``group_wait``), checks them, commits all their
 outcomes in one transaction (group commit) and only then acknowledges them, in order; batching
-runs in the caller's thread.
+runs in the caller's thread. It does not poll blindly: it sleeps until a full batch's worth of
+readings was accepted, the oldest unbatched reading is ``batch_age`` old, or ``interval`` passed
+(readings another instance accepted), so a burst is anchored as soon as it can be.
 """
 
 from __future__ import annotations
@@ -80,6 +82,8 @@ class IotOracle:
         self._inbox: queue.Queue[_Delivery] = queue.Queue()
         self._connection = 0  # incremented (under _ack_lock) when a connection is lost
         self._ack_lock = threading.Lock()
+        self._accepted = 0  # readings this instance accepted since the batcher last looked
+        self._batch_ready = threading.Event()  # set when they fill a batch
 
     def _client(self) -> mqtt.Client:
         url = urlparse(self.config.broker_url)
@@ -151,7 +155,8 @@ class IotOracle:
     def _commit(self, client: mqtt.Client, group: list[_Delivery]) -> bool:
         """Persist the group's outcomes in one transaction, then ack them; False (none acked) on failure."""
         try:
-            self.ingestor.handle_group([(d.message.topic, bytes(d.message.payload)) for d in group])
+            messages = [(d.message.topic, bytes(d.message.payload)) for d in group]
+            outcomes = self.ingestor.handle_group(messages)
         except Exception:  # a database or chain hiccup: nothing of the group is persisted or acked
             log.exception("could not persist a group of %d messages; none is acknowledged", len(group))
             return False
@@ -159,6 +164,9 @@ class IotOracle:
             for d in group:
                 if d.connection == self._connection:
                     client.ack(d.message.mid, d.message.qos)
+        self._accepted += sum(o.accepted for o in outcomes)  # only this thread adds; a lost race
+        if self._accepted >= self.config.batch_size:  # with the reset costs one interval at most
+            self._batch_ready.set()
         return True
 
     def _ingest(self, client: mqtt.Client, halt: threading.Event) -> None:
@@ -181,12 +189,17 @@ class IotOracle:
         client.loop_start()
         try:
             while not stop.is_set():
+                self._accepted = 0
+                self._batch_ready.clear()
                 try:
                     while self.batcher.step() and not stop.is_set():
                         pass  # a batch was anchored: the next may be ready already
                 except Exception:
                     log.exception("batching failed; retrying")
-                stop.wait(interval + random.uniform(0, interval / 4))
+                wait = interval + random.uniform(0, interval / 4)
+                if self.batcher.next_due is not None:  # wake when the oldest reading is old enough
+                    wait = min(wait, max(0.01, self.batcher.next_due - self.batcher.clock()))
+                self._batch_ready.wait(wait)
         finally:
             halt.set()
             ingest.join()

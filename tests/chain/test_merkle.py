@@ -71,3 +71,46 @@ def test_a_changed_value_does_not_verify() -> None:
     assert not verify(tree.root, TYPES, (values[3][0], 4, 41), tree.proof(3))
     with pytest.raises(ValueError):
         StandardMerkleTree.of([], TYPES)
+
+
+READING = ("bytes32", "uint64", "uint64", "string", "int256", "string", "bytes32")
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.tuples(
+        st.binary(min_size=32, max_size=32),
+        st.integers(0, 2**64 - 1),
+        st.integers(0, 2**64 - 1),
+        st.text(max_size=80),
+        st.integers(-(2**255), 2**255 - 1),
+        st.text(max_size=40),
+        st.binary(min_size=32, max_size=32),
+    )
+)
+def test_the_fast_leaf_encoding_is_eth_abis(value: tuple[object, ...]) -> None:
+    """Reading leaves (strings of any length, UTF-8, empty; numbers at their ranges' ends)."""
+    from eth_abi import encode
+
+    from chain.merkle import _fast_encode
+
+    assert _fast_encode(READING, value) == encode(list(READING), list(value))
+
+
+@pytest.mark.parametrize(
+    ("types", "value"),
+    [
+        (("uint64",), (2**64,)),  # out of range: eth_abi refuses it
+        (("int8",), (-129,)),
+        (("uint64",), (True,)),  # not exactly an int
+        (("bytes32",), (b"\x01" * 31,)),  # eth_abi pads a short bytes32
+        (("address",), ("0x" + "00" * 20,)),  # a type the fast path does not know
+        (("uint64[]",), ([1, 2],)),
+    ],
+)
+def test_the_fast_leaf_encoding_leaves_the_rest_to_eth_abi(
+    types: tuple[str, ...], value: tuple[object, ...]
+) -> None:
+    from chain.merkle import _fast_encode
+
+    assert _fast_encode(types, value) is None
