@@ -8,11 +8,13 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy import Table, insert
 from sqlmodel import Session, SQLModel
 
 from api.timeline.models import EventMention
 from chain.events import ChainEvent
 
+MENTIONS: Table = EventMention.__table__  # type: ignore[attr-defined]
 HEX32 = re.compile(r"0x[0-9a-f]{64}")
 TOKEN_MIN = 2**64  # token ids are keccak hashes; amounts, timestamps, counts and enums stay below
 
@@ -40,17 +42,23 @@ def mentioned_ids(args: dict[str, Any]) -> set[str]:
 
 
 class MentionsProjection:
-    """One row per (object id, event) for the events of every contract: a pure function of each event."""
+    """One row per (object id, event) for the events of every contract: a pure function of each event.
+
+    The rows are one Core INSERT per event rather than ORM objects: every event of a catch-up passes here,
+    and three ORM objects an event more than halved the indexer's rate (1,400 against 4,100 events/s in
+    SQLite; 2,600 this way)."""
 
     tables: Sequence[type[SQLModel]] = (EventMention,)
 
     def apply(self, session: Session, event: ChainEvent) -> None:
-        for object_id in sorted(mentioned_ids(event.args)):
-            session.add(
-                EventMention(
-                    object_id=object_id,
-                    tx_hash=event.tx_hash,
-                    log_index=event.log_index,
-                    block_number=event.block_number,
-                )
-            )
+        rows = [
+            {
+                "object_id": object_id,
+                "tx_hash": event.tx_hash,
+                "log_index": event.log_index,
+                "block_number": event.block_number,
+            }
+            for object_id in sorted(mentioned_ids(event.args))
+        ]
+        if rows:
+            session.execute(insert(MENTIONS), rows)
