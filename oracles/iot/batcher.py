@@ -5,10 +5,12 @@ the anchoring transaction is sent; after a crash, pending batches are anchored f
 the chain already has counts as anchored. So every persisted reading is anchored exactly once.
 
 Several oracle instances may batch the same database at once: a batch *claims* its rows in the
-transaction that makes it durable (one ``UPDATE`` of unbatched rows, the rows chosen with
-``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so two instances take disjoint rows without waiting;
-SQLite serialises writers, and the claim is the transaction's first statement, so its write lock is
-held from the choice of rows to the commit). A reading is therefore in exactly one batch. Pending
+transaction that makes it durable, by an ``UPDATE`` of each row that only takes a row still
+unbatched; unless every row was taken the transaction is rolled back (another instance was first)
+and the rows are chosen again later. On PostgreSQL the rows are chosen with ``FOR UPDATE SKIP
+LOCKED``, so two instances take disjoint rows without waiting; SQLite serialises writers, and its
+write lock is only taken by that ``UPDATE``, after the tree is built, so ingestion hardly waits.
+A reading is therefore in exactly one batch. Pending
 batches are anchored by the instance that made them; on its first step an instance anchors every
 pending batch (the restart after a crash), later it takes over another instance's pending batch only
 when it has been pending longer than ``lease`` seconds (that instance may have died). Two instances
@@ -21,13 +23,12 @@ from __future__ import annotations
 
 import json
 import logging
-import secrets
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import Engine, Table, bindparam, update
+from sqlalchemy import CursorResult, Engine, Table, bindparam, update
 from sqlmodel import Session, col, select
 
 from api.carbon.models import ReadingBatchRow, ReadingRow, leaf_value
@@ -37,7 +38,7 @@ from chain.merkle import StandardMerkleTree
 
 log = logging.getLogger(__name__)
 
-READINGS = cast(Table, ReadingRow.__table__)
+READINGS: Table = ReadingRow.__table__  # type: ignore[attr-defined]
 
 
 def _aware(moment: datetime) -> datetime:
@@ -93,38 +94,32 @@ class Batcher:
                 self.next_due = oldest + self.max_age
                 return None
             candidates = (
-                select(ReadingRow.id)
+                select(ReadingRow)
                 .where(col(ReadingRow.batch_root).is_(None))
                 .order_by(col(ReadingRow.id))
                 .limit(self.max_size)
             )
             if self.engine.dialect.name == "postgresql":  # rows another instance is claiming are skipped
                 candidates = candidates.with_for_update(skip_locked=True)
-            token = "claim:" + secrets.token_hex(16)  # visible to this transaction only
-            session.execute(
-                update(READINGS)
-                .where(READINGS.c.id.in_(candidates.scalar_subquery()))
-                .values(batch_root=token)
-            )
-            rows = list(
-                session.exec(
-                    select(ReadingRow).where(ReadingRow.batch_root == token).order_by(col(ReadingRow.id))
-                )
-            )
-            if not rows:  # another instance claimed them between the look and the claim
-                session.rollback()
+            rows = list(session.exec(candidates))
+            if not rows:
                 return None
             tree = StandardMerkleTree.of([leaf_value(r) for r in rows], READING_LEAF_TYPES)
             root = "0x" + tree.root.hex()
-            session.execute(
+            claim = session.execute(  # on SQLite the write lock is taken here, after the tree
                 update(READINGS)
-                .where(READINGS.c.id == bindparam("row_id"))
+                .where(READINGS.c.id == bindparam("row_id"), READINGS.c.batch_root.is_(None))
                 .values(batch_root=root, proof=bindparam("row_proof")),
                 [
                     {"row_id": row.id, "row_proof": json.dumps(["0x" + p.hex() for p in tree.proof(i)])}
                     for i, row in enumerate(rows)
                 ],
             )
+            claimed = cast(CursorResult[Any], claim).rowcount  # summed over the rows
+            if claimed != len(rows):  # another instance batched some of them first: try again later
+                session.rollback()
+                log.info("%d of %d readings were batched by another instance", len(rows) - claimed, len(rows))
+                return None
             times = [int(r.timestamp) for r in rows]
             session.add(
                 ReadingBatchRow(

@@ -19,7 +19,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Protocol, cast
+from typing import Protocol
 
 from sqlalchemy import Engine, Table, func, insert
 from sqlalchemy.exc import IntegrityError
@@ -34,7 +34,7 @@ from iot.topics import parse_readings_topic
 
 log = logging.getLogger(__name__)
 
-READINGS = cast(Table, ReadingRow.__table__)
+READINGS: Table = ReadingRow.__table__  # type: ignore[attr-defined]
 
 REASONS = (
     "oversized",
