@@ -122,8 +122,14 @@ class Write:
     key: str | None
 
     def service(self, cls: type[S]) -> S:
-        """A domain service wired to the app's chain and indexer (503 ``chain_unavailable`` without them)."""
-        return cls.for_request(self.session, self.request)
+        """A domain service wired to the app's chain and indexer (503 ``chain_unavailable`` without them).
+
+        If the node lost transactions of ours (it restarted from an older state), they are sent again
+        first, so the write sees what was acknowledged before it."""
+        service = cls.for_request(self.session, self.request)
+        if service.chain is not None:
+            service.chain.catch_up_lost()
+        return service
 
     def once(self, body: BaseModel | None, status: int, run: Callable[[], Any]) -> JSONResponse:
         """``run()``'s result answered with ``status``, run once per Idempotency-Key."""

@@ -37,5 +37,5 @@ class ChainService:
         """Commit what the write stored here and index up to its block, so reads see it at once."""
         self.session.commit()
         _, indexer = self._wired()
-        indexer.sync(receipt.block_number)
+        indexer.sync_through(receipt.tx_hash, receipt.block_number)
         self.session.expire_all()

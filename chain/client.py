@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from functools import cached_property
 from typing import Any, TypeVar
 
@@ -152,7 +153,12 @@ class Chain:
                 if self.outbox:  # before this process signs anything for the account: what the node lost
                     self.outbox.recover(self.w3, account.address, at_start=True)
                 self._senders[key] = Sender(
-                    self.w3, account, self.decoder, gas_price=self.network.gas_price, outbox=self.outbox
+                    self.w3,
+                    account,
+                    self.decoder,
+                    gas_price=self.network.gas_price,
+                    outbox=self.outbox,
+                    recover_lost=self.recover_lost,
                 )
             return self._senders[key]
 
@@ -163,6 +169,30 @@ class Chain:
             for sender in self._senders.values():
                 outbox.recover(self.w3, sender.address, at_start=True)
                 sender.outbox = outbox
+
+    def catch_up_lost(self) -> None:
+        """Before a write: if the node is behind a transaction of ours it took (it restarted from an older
+        state and lost it), send what it lost again first, so the write sees every acknowledged effect."""
+        if self.outbox is not None and self.outbox.lagging(
+            self.w3, [s.address for s in list(self._senders.values())]
+        ):
+            self.recover_lost()
+
+    def recover_lost(self, wait: float = 30.0) -> bool:
+        """Send again what the node lost of any account this connection signs for, and wait until it is
+        mined; True if anything was sent again."""
+        if self.outbox is None:
+            return False
+        accounts = [s.address for s in list(self._senders.values())]
+        if not sum(self.outbox.recover(self.w3, account) for account in accounts):
+            return False
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline and any(
+            self.w3.eth.get_transaction_count(a, "latest") < self.w3.eth.get_transaction_count(a, "pending")  # type: ignore[arg-type]
+            for a in accounts
+        ):
+            time.sleep(0.1)
+        return True
 
     def watch_outbox(self, stop: threading.Event) -> None:
         """Send again what the node loses, for every account this connection signs for, until ``stop``."""

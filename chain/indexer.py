@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -29,10 +30,10 @@ from hexbytes import HexBytes
 from sqlalchemy import Engine, delete, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
-from web3.exceptions import BlockNotFound
+from web3.exceptions import BlockNotFound, Web3RPCError
 
 from chain.client import Chain
-from chain.errors import ChainError
+from chain.errors import ChainError, Unavailable
 from chain.events import ChainEvent
 from chain.index_models import ChainBlock, ChainEventRow, IndexerCheckpoint
 from chain.reverts import _canonical_type
@@ -104,6 +105,27 @@ class Indexer:
                 if progress:
                     progress(last, target)
             return last
+
+    def sync_through(self, tx_hash: str, block_number: int, wait: float = 30.0) -> int:
+        """Index up to the block of ``tx_hash``, mined at ``block_number``: if the node lost that block
+        meanwhile (restarted from an older state), wait for the outbox to land the transaction again."""
+        try:
+            return self.sync(block_number)
+        except ChainError:
+            log.warning(
+                "the node lost block %d after %s was mined in it; waiting for it again", block_number, tx_hash
+            )
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            response = self.chain.w3.provider.make_request("eth_getTransactionReceipt", [tx_hash])  # type: ignore[arg-type]
+            if isinstance(receipt := response.get("result"), dict):
+                return self.sync(int(receipt["blockNumber"], 16))
+            time.sleep(0.2)
+        raise Unavailable(
+            f"transaction {tx_hash} was mined, then the node restarted without it; it is being sent again. "
+            "Retry with the same Idempotency-Key",
+            code="chain_unavailable",
+        )
 
     def reindex(self, progress: Callable[[int, int], None] | None = None) -> int:
         """Wipe the index and every projection, then rebuild from the deployment block."""
@@ -212,9 +234,18 @@ class Indexer:
     def _index_range(self, start: int, end: int) -> int:
         """Index blocks ``start``..``end``; returns the last indexed block, which is another process's
         checkpoint when that process moved it meanwhile (nothing is stored then)."""
-        logs = self.chain.w3.eth.get_logs(
-            {"fromBlock": start, "toBlock": end, "address": self.decoder.addresses, "topics": [self.topics]}  # type: ignore[typeddict-item]
-        )
+        try:
+            query = {
+                "fromBlock": start,
+                "toBlock": end,
+                "address": self.decoder.addresses,
+                "topics": [self.topics],
+            }
+            logs = self.chain.w3.eth.get_logs(query)  # type: ignore[arg-type]
+        except Web3RPCError as exc:  # e.g. the node restarted from an older state since the head was read
+            raise ChainError(
+                f"the node could not give blocks {start}-{end}: {exc}; the next step rolls back"
+            ) from exc
         events = [e for e in (self.decoder.decode(dict(entry)) for entry in logs) if e is not None]
         end_hash = self._block_hash(end)
         if end_hash is None:

@@ -29,7 +29,8 @@ from datetime import UTC, datetime, timedelta
 
 from hexbytes import HexBytes
 from sqlalchemy import BigInteger, Column, DateTime, Engine, Text, delete, update
-from sqlmodel import Field, Session, SQLModel, col, select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Field, Session, SQLModel, col, func, select
 from web3 import Web3
 
 from chain.errors import ChainError, Unavailable
@@ -79,7 +80,10 @@ class Outbox:
                     created_at=datetime.now(UTC),
                 )
             )
-            session.commit()
+            try:
+                session.commit()
+            except IntegrityError:  # the very same transaction signed again (a retry, same nonce): one row
+                session.rollback()
 
     def mark(self, tx_hash: str, state: str, block_number: int | None = None) -> None:
         values: dict[str, object] = {"state": state}
@@ -98,19 +102,21 @@ class Outbox:
         row the node does not hold never reached it (its process died first): it is abandoned.
         Returns how many transactions were sent again."""
         with self._lock, Session(self.engine) as session:
+            mined = int(w3.eth.get_transaction_count(account, "latest"))  # type: ignore[arg-type]
             states = (SIGNED, *LIVE) if at_start else LIVE
-            rows = list(
+            rows = list(  # nonces below the mined count are used on chain: only the rest can be lost
                 session.exec(
                     select(OutboxRow)
-                    .where(OutboxRow.account == account, col(OutboxRow.state).in_(states))
+                    .where(
+                        OutboxRow.account == account,
+                        col(OutboxRow.state).in_(states),
+                        col(OutboxRow.nonce) >= mined,
+                    )
                     .order_by(col(OutboxRow.nonce), col(OutboxRow.id))
                 )
             )
             if not rows:
                 return 0
-            mined = int(w3.eth.get_transaction_count(account, "latest"))  # type: ignore[arg-type]
-            if not at_start and mined > max(r.nonce for r in rows):
-                return 0  # the usual case: every journaled nonce is used on chain
             sent = 0
             for row in rows:
                 if _known(w3, row.tx_hash):
@@ -137,6 +143,20 @@ class Outbox:
         if sent:
             log.warning("sent again %d transaction(s) of %s that the node had lost", sent, account)
         return sent
+
+    def lagging(self, w3: Web3, accounts: Iterable[str]) -> bool:
+        """Whether the node's mined count of any of ``accounts`` is behind a nonce the node took from us
+        (it lost them, or they are still pending): one query, one call per account with such rows."""
+        wanted = list(accounts)
+        if not wanted:
+            return False
+        with Session(self.engine) as session:
+            highest = session.exec(
+                select(OutboxRow.account, func.max(OutboxRow.nonce))
+                .where(col(OutboxRow.account).in_(wanted), col(OutboxRow.state).in_(LIVE))
+                .group_by(col(OutboxRow.account))
+            ).all()
+        return any(int(w3.eth.get_transaction_count(a, "latest")) <= int(n) for a, n in highest)  # type: ignore[arg-type]
 
     def watch(self, w3: Web3, accounts: Callable[[], Iterable[str]], stop: threading.Event) -> None:
         """Recover every account of ``accounts()`` each second until ``stop`` is set."""

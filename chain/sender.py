@@ -71,6 +71,7 @@ class Sender:
         window: int = 64,
         receipt_timeout: float = 120.0,
         outbox: Outbox | None = None,
+        recover_lost: Callable[[], bool] | None = None,
     ) -> None:
         self.w3 = w3
         self.account = account
@@ -78,6 +79,9 @@ class Sender:
         self.window = window
         self.receipt_timeout = receipt_timeout
         self.outbox = outbox
+        # sends again what the node lost (True if it did), before a revert is believed: a transaction may
+        # depend on one the node lost and the outbox has not sent again yet
+        self.recover_lost = recover_lost
         self._chain_id = int(w3.eth.chain_id)
         self._gas_price = gas_price
         self._lock = threading.Lock()
@@ -103,7 +107,7 @@ class Sender:
 
     # --- sending -------------------------------------------------------------------------
 
-    def estimate(self, tx: dict[str, Any], context: str = "") -> int:
+    def estimate(self, tx: dict[str, Any], context: str = "", *, again: bool = True) -> int:
         """Gas for ``tx``; a revert is raised as its decoded domain error."""
         call = {"from": self.account.address, **{k: v for k, v in tx.items() if k in ("to", "data", "value")}}
         for key in ("data", "value"):
@@ -118,6 +122,8 @@ class Sender:
             if isinstance(data, dict):  # some clients nest it
                 data = data.get("data")
             if data and data != "0x":
+                if again and self.recover_lost and self.recover_lost():
+                    return self.estimate(tx, context, again=False)
                 raise self.decoder.decode(data, context=context)
             raise ChainError(
                 f"gas estimation failed: {error.get('message', error)}" + (f" ({context})" if context else "")
