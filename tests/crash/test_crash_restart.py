@@ -273,6 +273,10 @@ def _check(
     twice_done = [k for k, n in effects.items() if n > 1]
     assert not twice_done, f"effects that happened twice: {twice_done}"
 
+    # the customs operators attested through the kill of one of them, and declarations became final
+    names = Counter(e.name for e in events)
+    assert names["CustomsAttestationRecorded"] > 0 and names["DeclarationStatusFinalised"] > 0, names
+
     # every accepted reading is in exactly one anchored batch
     anchored = Counter(json.loads(e.args)["root"] for e in events if e.name == "ReadingBatchAnchored")
     counts = {
@@ -309,7 +313,8 @@ def _check(
         f"stories completed {len(ledger.completed)}, in doubt {len(ledger.in_doubt)} {ledger.in_doubt}, "
         f"writes acknowledged {len(ledger.acknowledged)}, retries {ledger.retries}, readings published "
         f"{publisher.published} (again {publisher.republished}), accepted {len(readings)} in {len(per_root)} "
-        f"batches, transactions {sum(sent.values())}, sent again after the node lost them {sent_again}, "
+        f"batches, customs attestations {names['CustomsAttestationRecorded']}, "
+        f"transactions {sum(sent.values())}, sent again after the node lost them {sent_again}, "
         f"abandoned in the outbox {len(abandoned)}"
     )
     _ = SQLModel  # every table is registered through api.models
