@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.orm.exc import ObjectDeletedError
 from starlette.exceptions import HTTPException
 
 from chain.errors import TradeLedgerError
@@ -117,7 +118,27 @@ async def _http(_: Request, exc: Exception) -> JSONResponse:
     return problem(exc.status_code, code, str(exc.detail), str(exc.detail), headers=exc.headers)
 
 
+def _reorganised(exc: BaseException) -> bool:
+    """A row this request had read was deleted under it: the index was rolled back to a fork point (the
+    node reorganised, or restarted from an older state) and is being rebuilt."""
+    if isinstance(exc, ObjectDeletedError):
+        return True
+    if isinstance(exc, BaseExceptionGroup):
+        return any(_reorganised(inner) for inner in exc.exceptions)
+    return exc.__cause__ is not None and _reorganised(exc.__cause__)
+
+
 async def _unhandled(_: Request, exc: Exception) -> JSONResponse:
+    if _reorganised(exc):
+        log.warning("a row was deleted under a request while the index was rolled back: %s", exc)
+        return problem(
+            503,
+            "index_rebuilding",
+            "Index being rebuilt",
+            "the chain reorganised while this request ran and the index is being rebuilt; retry in a moment "
+            "(with the same Idempotency-Key for a write)",
+            headers={"Retry-After": "1"},
+        )
     log.exception("unhandled error", exc_info=exc)
     return problem(
         500, "internal_error", "Internal error", "something went wrong on our side; it has been logged"

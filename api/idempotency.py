@@ -28,7 +28,8 @@ from api.auth.deps import OperatorDep, WriterDep
 from api.auth.service import Caller
 from api.db import SessionDep
 from api.service_base import ChainService
-from chain.errors import InvalidInput
+from chain.errors import Conflict, InvalidInput
+from chain.outbox import scope as outbox_scope
 
 KEY_PATTERN = re.compile(r"^[\x21-\x7e]{1,255}$")
 
@@ -132,7 +133,28 @@ class Write:
         return service
 
     def once(self, body: BaseModel | None, status: int, run: Callable[[], Any]) -> JSONResponse:
-        """``run()``'s result answered with ``status``, run once per Idempotency-Key."""
+        """``run()``'s result answered with ``status``, run once per Idempotency-Key.
+
+        What ``run`` signs is journaled under the key, so a retry whose first attempt got transactions
+        to the node but never answered (its process died, or the node did) is refused with 409
+        ``request_outcome_unknown`` naming them, instead of signing them again."""
+        name = f"{self.caller.org_id}:{self.key}" if self.key else None
+
+        def guarded() -> tuple[int, Any]:
+            chain = getattr(self.request.app.state, "chain", None)
+            if name and chain is not None and chain.outbox is not None:
+                earlier = chain.outbox.attempted(chain.w3, name)
+                if earlier:
+                    raise Conflict(
+                        f"an earlier attempt with Idempotency-Key {self.key!r} sent {len(earlier)} "
+                        "transaction(s) but its answer was lost; they are not sent again. Read the object "
+                        "to see what happened, and use a new key for a new request",
+                        code="request_outcome_unknown",
+                        transactions=earlier,
+                    )
+            with outbox_scope(name):
+                return status, run()
+
         return idempotent(
             self.session,
             org_id=self.caller.org_id,
@@ -140,7 +162,7 @@ class Write:
             method=self.request.method,
             path=self.request.url.path,
             body=body,
-            run=lambda: (status, run()),
+            run=guarded,
         )
 
 

@@ -151,7 +151,7 @@ class Chain:
             if key not in self._senders:
                 account = self.keystore.load(key)
                 if self.outbox:  # before this process signs anything for the account: what the node lost
-                    self.outbox.recover(self.w3, account.address, at_start=True)
+                    self.outbox.recover(self.w3, abandon=[account.address])
                 self._senders[key] = Sender(
                     self.w3,
                     account,
@@ -166,39 +166,39 @@ class Chain:
         """Journal every transaction this connection signs from now on (``chain/outbox.py``)."""
         with self._senders_lock:
             self.outbox = outbox
+            outbox.recover(self.w3, abandon=[s.address for s in self._senders.values()])
             for sender in self._senders.values():
-                outbox.recover(self.w3, sender.address, at_start=True)
                 sender.outbox = outbox
 
     def catch_up_lost(self) -> None:
-        """Before a write: if the node is behind a transaction of ours it took (it restarted from an older
-        state and lost it), send what it lost again first, so the write sees every acknowledged effect."""
-        if self.outbox is not None and self.outbox.lagging(
-            self.w3, [s.address for s in list(self._senders.values())]
-        ):
+        """Before a write: if the node lost journaled transactions (it restarted from an older state),
+        send them again and wait for them first, so the write sees every acknowledged effect."""
+        if self.outbox is not None and self.outbox.lost(self.w3):
             self.recover_lost()
 
-    def recover_lost(self, wait: float = 30.0) -> bool:
-        """Send again what the node lost of any account this connection signs for, and wait until it is
-        mined; True if anything was sent again."""
+    def recover_lost(self, wait: float = 10.0) -> bool:
+        """Send again what the node lost, and wait until it and whatever of ours is still pending is
+        mined; True if there was any (a revert may have been its absence: the sender estimates again)."""
         if self.outbox is None:
             return False
-        accounts = [s.address for s in list(self._senders.values())]
-        if not sum(self.outbox.recover(self.w3, account) for account in accounts):
+        unmined = self.outbox.unmined(self.w3)
+        if not unmined:
             return False
+        self.outbox.recover(self.w3)
         deadline = time.monotonic() + wait
-        while time.monotonic() < deadline and any(
-            self.w3.eth.get_transaction_count(a, "latest") < self.w3.eth.get_transaction_count(a, "pending")  # type: ignore[arg-type]
-            for a in accounts
-        ):
-            time.sleep(0.1)
+        for row in unmined:
+            while time.monotonic() < deadline:
+                response = self.w3.provider.make_request("eth_getTransactionReceipt", [row.tx_hash])  # type: ignore[arg-type]
+                if isinstance(response.get("result"), dict):
+                    break
+                time.sleep(0.05)
         return True
 
     def watch_outbox(self, stop: threading.Event) -> None:
-        """Send again what the node loses, for every account this connection signs for, until ``stop``."""
+        """Send again what the node loses (of every process journaling in this database) until ``stop``."""
         if self.outbox is None:
             raise ConfigurationError("watch_outbox needs an outbox: call journal() first")
-        self.outbox.watch(self.w3, lambda: [s.address for s in list(self._senders.values())], stop)
+        self.outbox.watch(self.w3, stop)
 
     def resync_senders(self) -> None:
         """Re-read every sender's nonce (after a node restart or a snapshot revert)."""

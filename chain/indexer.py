@@ -107,25 +107,28 @@ class Indexer:
             return last
 
     def sync_through(self, tx_hash: str, block_number: int, wait: float = 30.0) -> int:
-        """Index up to the block of ``tx_hash``, mined at ``block_number``: if the node lost that block
-        meanwhile (restarted from an older state), wait for the outbox to land the transaction again."""
-        try:
-            return self.sync(block_number)
-        except ChainError:
-            log.warning(
-                "the node lost block %d after %s was mined in it; waiting for it again", block_number, tx_hash
-            )
+        """Index up to the block of ``tx_hash`` (mined at ``block_number`` when its receipt was read). If
+        the node lost that block meanwhile (it restarted from an older state), wait for the outbox to
+        land the transaction again, then index up to its new block."""
         deadline = time.monotonic() + wait
-        while time.monotonic() < deadline:
-            response = self.chain.w3.provider.make_request("eth_getTransactionReceipt", [tx_hash])  # type: ignore[arg-type]
-            if isinstance(receipt := response.get("result"), dict):
-                return self.sync(int(receipt["blockNumber"], 16))
-            time.sleep(0.2)
-        raise Unavailable(
-            f"transaction {tx_hash} was mined, then the node restarted without it; it is being sent again. "
-            "Retry with the same Idempotency-Key",
-            code="chain_unavailable",
-        )
+        while True:
+            try:
+                response = self.chain.w3.provider.make_request("eth_getTransactionReceipt", [tx_hash])  # type: ignore[arg-type]
+                receipt = response.get("result")
+                if isinstance(receipt, dict):
+                    block = int(receipt["blockNumber"], 16)
+                    if self.sync(block) >= block:
+                        return block
+            except ChainError as exc:
+                log.warning("indexing up to %s: %s; trying again", tx_hash, exc)
+            if time.monotonic() > deadline:
+                raise Unavailable(
+                    f"transaction {tx_hash} was mined in block {block_number}, then the node lost that block "
+                    "(it restarted from an older state); it is being sent again. Retry with the same "
+                    "Idempotency-Key",
+                    code="chain_unavailable",
+                )
+            time.sleep(0.1)
 
     def reindex(self, progress: Callable[[int, int], None] | None = None) -> int:
         """Wipe the index and every projection, then rebuild from the deployment block."""
@@ -234,6 +237,9 @@ class Indexer:
     def _index_range(self, start: int, end: int) -> int:
         """Index blocks ``start``..``end``; returns the last indexed block, which is another process's
         checkpoint when that process moved it meanwhile (nothing is stored then)."""
+        end_hash = self._block_hash(end)
+        if end_hash is None:
+            raise ChainError(f"block {end} disappeared while indexing (a reorg); the next step rolls back")
         try:
             query = {
                 "fromBlock": start,
@@ -246,16 +252,21 @@ class Indexer:
             raise ChainError(
                 f"the node could not give blocks {start}-{end}: {exc}; the next step rolls back"
             ) from exc
+        # the logs belong to the chain ending in end_hash only if that block is still there after them
+        # (a node restarted from an older state re-mines the same heights with other contents)
+        if self._block_hash(end) != end_hash:
+            raise ChainError(f"block {end} changed while indexing (a reorg); the next step rolls back")
         events = [e for e in (self.decoder.decode(dict(entry)) for entry in logs) if e is not None]
-        end_hash = self._block_hash(end)
-        if end_hash is None:
-            raise ChainError(f"block {end} disappeared while indexing (a reorg); the next step rolls back")
         with Session(self.engine) as session:
             _lock_index(session)
             cp = session.get(IndexerCheckpoint, CHECKPOINT)
             current = cp.block_number if cp is not None else self.start_block - 1
             if current != start - 1:  # another process indexed (or rolled back) meanwhile
                 return current
+            if cp is not None and current >= 0 and self._block_hash(current) != cp.block_hash:
+                raise ChainError(
+                    f"block {current} changed since it was indexed (a reorg); the next step rolls back"
+                )
             self._record_blocks(session, start, end, {e.block_number: e.block_hash for e in events})
             for event in events:
                 session.add(

@@ -7,12 +7,15 @@ JSON-RPC and runs unchanged against a Besu/FISCO BCOS network.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import platform
+import shutil
 import signal
 import socket
 import subprocess
+import threading
 import time
 from pathlib import Path
 from types import TracebackType
@@ -92,6 +95,7 @@ class EmbeddedNode:
         self.state_interval = state_interval
         self.log_file = log_file
         self._process: subprocess.Popen[bytes] | None = None
+        self._keeper: threading.Thread | None = None
 
     @property
     def url(self) -> str:
@@ -121,16 +125,60 @@ class EmbeddedNode:
             cmd += ["--state", str(self.state_file), "--state-interval", str(self.state_interval)]
         return cmd
 
+    @property
+    def good_state_file(self) -> Path | None:
+        """The last state dump known to be whole (anvil writes its dumps in place, not atomically)."""
+        return self.state_file.with_name(self.state_file.name + ".good") if self.state_file else None
+
     def start(self, timeout: float = 30.0) -> str:
         if self._process:
             return self.url
+        self._restore_state()
         out = open(self.log_file, "ab") if self.log_file else subprocess.DEVNULL  # noqa: SIM115
         self._process = subprocess.Popen(self.command(), stdout=out, stderr=subprocess.STDOUT)
         try:
-            return self._wait_until_ready(timeout)
+            url = self._wait_until_ready(timeout)
         except BaseException:
             self.stop()  # never leave an anvil behind
             raise
+        if self.state_file:
+            self._keeper = threading.Thread(target=self._keep_good_state, args=(self._process,), daemon=True)
+            self._keeper.start()
+        return url
+
+    def _restore_state(self) -> None:
+        """A dump cut short (anvil killed while writing it) would stop anvil from starting: start from the
+        last whole dump instead, and keep the cut one aside for inspection."""
+        state, good = self.state_file, self.good_state_file
+        if state is None or good is None or not state.exists() or _whole_json(state.read_bytes()):
+            return
+        broken = state.with_name(state.name + ".broken")
+        state.replace(broken)
+        if good.exists():
+            shutil.copyfile(good, state)
+            log.warning("anvil's state dump %s was cut short; starting from the last whole one", state)
+        else:
+            log.error("anvil's state dump %s was cut short and no whole one was kept; starting empty", state)
+
+    def _keep_good_state(self, process: subprocess.Popen[bytes]) -> None:
+        """While anvil runs, copy each whole dump it writes to ``good_state_file`` (atomically)."""
+        state, good = self.state_file, self.good_state_file
+        assert state is not None and good is not None
+        last = 0.0
+        while process.poll() is None:
+            time.sleep(max(self.state_interval, 1))
+            try:
+                modified = state.stat().st_mtime
+                if modified == last:
+                    continue
+                data = state.read_bytes()
+            except OSError:
+                continue
+            if _whole_json(data):
+                temporary = good.with_name(good.name + ".tmp")
+                temporary.write_bytes(data)
+                temporary.replace(good)
+                last = modified
 
     def _wait_until_ready(self, timeout: float) -> str:
         assert self._process is not None
@@ -191,3 +239,11 @@ def fund_if_embedded(url: str, *addresses: str, wei: int = FUNDING_WEI) -> None:
             balance = int(str(rpc(url, "eth_getBalance", [address, "latest"])), 16)
             if balance < wei // 2:
                 rpc(url, "anvil_setBalance", [address, hex(wei)])
+
+
+def _whole_json(data: bytes) -> bool:
+    try:
+        json.loads(data)
+    except ValueError:
+        return False
+    return True

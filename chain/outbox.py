@@ -9,22 +9,26 @@ land at most once however often it is sent. Nothing is ever signed twice for one
 States: ``signed`` (journaled, not yet known to have reached the node), ``sent`` (the node took
 it), ``mined`` (its receipt was read), ``abandoned`` (never reached the node before its process
 died: no caller was told it happened, and its nonce was free for the next transaction), and
-``superseded`` (another transaction took its nonce; logged as a loss, which the recovery order
-below prevents).
+``superseded`` (the node refused it again: another transaction took its nonce; logged as a
+loss, which the recovery before every write prevents).
 
-``recover(account)`` runs before a sender first signs for its account in a process, so a
-restarted process rebroadcasts what the node lost before anything can take those nonces.
-``watch`` does the same every second in the long-running processes (the API, the oracles),
-for a node that restarted behind a process that did not: one ``eth_getTransactionCount`` per
-account when nothing is missing. Rows are kept for ``keep`` seconds (a day by default), far
-longer than any node's state-dump interval.
+``recover`` sends again, in the order they were first signed, every journaled transaction the
+node no longer holds, whichever process signed it (a raw transaction needs no key to be sent).
+It runs when a process starts journaling and before it first signs for an account, so nothing
+can take those nonces first; every second in the long-running processes (``watch``: one query
+and one ``eth_getTransactionCount`` per journaled account when nothing is missing); and before
+every API write (``Chain.catch_up_lost``). Rows are kept for ``keep`` seconds (a day by
+default), far longer than any node's state-dump interval.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 
 from hexbytes import HexBytes
@@ -39,6 +43,17 @@ log = logging.getLogger(__name__)
 
 SIGNED, SENT, MINED, ABANDONED, SUPERSEDED = "signed", "sent", "mined", "abandoned", "superseded"
 LIVE = (SENT, MINED)  # the node took these: they must stay on chain
+SCOPE: ContextVar[str | None] = ContextVar("outbox_scope", default=None)
+
+
+@contextmanager
+def scope(name: str | None) -> Iterator[None]:
+    """Journal what is signed inside as ``name``'s (a request and its Idempotency-Key)."""
+    token = SCOPE.set(name)
+    try:
+        yield
+    finally:
+        SCOPE.reset(token)
 
 
 class OutboxRow(SQLModel, table=True):
@@ -50,6 +65,8 @@ class OutboxRow(SQLModel, table=True):
     tx_hash: str = Field(max_length=66, unique=True)
     raw: str = Field(sa_column=Column(Text, nullable=False))  # 0x… signed transaction
     context: str = Field(default="", max_length=200)
+    # the request that signed it ("<org>:<Idempotency-Key>"), so a retry of that request does not sign again
+    scope: str | None = Field(default=None, max_length=330, index=True)
     state: str = Field(max_length=16, index=True)
     block_number: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False, index=True))
@@ -76,6 +93,7 @@ class Outbox:
                     tx_hash=tx_hash,
                     raw=HexBytes(raw).to_0x_hex(),
                     context=context[:200],
+                    scope=SCOPE.get(),
                     state=SIGNED,
                     created_at=datetime.now(UTC),
                 )
@@ -93,89 +111,108 @@ class Outbox:
             session.exec(update(OutboxRow).where(col(OutboxRow.tx_hash) == tx_hash).values(**values))
             session.commit()
 
+    def attempted(self, w3: Web3, name: str) -> list[str]:
+        """The transactions an earlier attempt of request ``name`` got to the node (journaled as sent or
+        mined, or signed and held by the node): a retry must not sign them again."""
+        with Session(self.engine) as session:
+            rows = session.exec(
+                select(OutboxRow).where(OutboxRow.scope == name, col(OutboxRow.state).in_((SIGNED, *LIVE)))
+            ).all()
+        return [r.tx_hash for r in rows if r.state in LIVE or _known(w3, r.tx_hash)]
+
     # --- recovery -----------------------------------------------------------------------------
 
-    def recover(self, w3: Web3, account: str, *, at_start: bool = False) -> int:
-        """Send again, in nonce order, every journaled transaction of ``account`` the node lost.
+    def unmined(self, w3: Web3) -> list[OutboxRow]:
+        """Journaled transactions the node took (sent or mined) but has not mined now — pending there,
+        or lost — of every account in the journal, oldest first. One query, and one call per account
+        with journaled transactions."""
+        with Session(self.engine) as session:
+            highest = session.exec(
+                select(OutboxRow.account, func.max(OutboxRow.nonce))
+                .where(col(OutboxRow.state).in_(LIVE))
+                .group_by(col(OutboxRow.account))
+            ).all()
+            rows: list[OutboxRow] = []
+            for account, top in highest:
+                mined = int(w3.eth.get_transaction_count(account, "latest"))  # type: ignore[arg-type]
+                if mined <= int(top):  # nonces below the mined count are used on chain: only the rest
+                    rows += session.exec(
+                        select(OutboxRow).where(
+                            OutboxRow.account == account,
+                            col(OutboxRow.state).in_(LIVE),
+                            col(OutboxRow.nonce) >= mined,
+                        )
+                    ).all()
+            return sorted(rows, key=lambda r: r.id or 0)
 
-        ``at_start``: no transaction of this account is in flight in this process, so a ``signed``
-        row the node does not hold never reached it (its process died first): it is abandoned.
-        Returns how many transactions were sent again."""
+    def lost(self, w3: Web3) -> list[OutboxRow]:
+        """Of ``unmined``, the transactions the node does not hold at all: it lost them."""
+        return [row for row in self.unmined(w3) if not _known(w3, row.tx_hash)]
+
+    def recover(self, w3: Web3, *, abandon: Iterable[str] = ()) -> int:
+        """Send again every journaled transaction the node lost, in the order they were first signed
+        (a transaction may depend on another account's earlier one: each is mined before one of another
+        account is sent). Returns how many were sent again.
+
+        ``abandon``: accounts with no transaction in flight in this process (it has just started), so
+        a ``signed`` row of theirs the node does not hold never reached it: its process died first,
+        nobody was told it happened, and it is marked abandoned."""
         with self._lock, Session(self.engine) as session:
-            mined = int(w3.eth.get_transaction_count(account, "latest"))  # type: ignore[arg-type]
-            states = (SIGNED, *LIVE) if at_start else LIVE
-            rows = list(  # nonces below the mined count are used on chain: only the rest can be lost
-                session.exec(
-                    select(OutboxRow)
-                    .where(
-                        OutboxRow.account == account,
-                        col(OutboxRow.state).in_(states),
-                        col(OutboxRow.nonce) >= mined,
-                    )
-                    .order_by(col(OutboxRow.nonce), col(OutboxRow.id))
-                )
-            )
-            if not rows:
-                return 0
-            sent = 0
+            rows = self.unmined(w3)
+            wanted = [a for a in abandon]
+            if wanted:
+                rows += session.exec(
+                    select(OutboxRow).where(col(OutboxRow.account).in_(wanted), OutboxRow.state == SIGNED)
+                ).all()
+                rows.sort(key=lambda r: r.id or 0)
+            sent, previous = 0, None
             for row in rows:
+                row = session.merge(row)
                 if _known(w3, row.tx_hash):
                     if row.state == SIGNED:
                         row.state = SENT
                     continue
                 if row.state == SIGNED:
                     row.state = ABANDONED
-                elif row.nonce < int(w3.eth.get_transaction_count(account, "pending")):  # type: ignore[arg-type]
+                    continue
+                if previous is not None and previous.account != row.account:
+                    _wait_mined(w3, previous.tx_hash)
+                if self._rebroadcast(w3, row):
+                    sent, previous = sent + 1, row
+                else:  # the node refused it: another transaction holds its nonce
                     row.state = SUPERSEDED
-                    log.error(
-                        "transaction %s (%s) was lost by the node and its nonce %d was taken by another; "
-                        "its effect is not on chain",
-                        row.tx_hash,
-                        row.context,
-                        row.nonce,
-                    )
-                else:
-                    self._rebroadcast(w3, row)
-                    sent += 1
-                session.add(row)
             session.commit()
             self._prune(session)
         if sent:
-            log.warning("sent again %d transaction(s) of %s that the node had lost", sent, account)
+            log.warning("sent again %d transaction(s) that the node had lost", sent)
         return sent
 
-    def lagging(self, w3: Web3, accounts: Iterable[str]) -> bool:
-        """Whether the node's mined count of any of ``accounts`` is behind a nonce the node took from us
-        (it lost them, or they are still pending): one query, one call per account with such rows."""
-        wanted = list(accounts)
-        if not wanted:
-            return False
-        with Session(self.engine) as session:
-            highest = session.exec(
-                select(OutboxRow.account, func.max(OutboxRow.nonce))
-                .where(col(OutboxRow.account).in_(wanted), col(OutboxRow.state).in_(LIVE))
-                .group_by(col(OutboxRow.account))
-            ).all()
-        return any(int(w3.eth.get_transaction_count(a, "latest")) <= int(n) for a, n in highest)  # type: ignore[arg-type]
-
-    def watch(self, w3: Web3, accounts: Callable[[], Iterable[str]], stop: threading.Event) -> None:
-        """Recover every account of ``accounts()`` each second until ``stop`` is set."""
+    def watch(self, w3: Web3, stop: threading.Event) -> None:
+        """Send again what the node lost, each second, until ``stop`` is set."""
         while not stop.wait(1.0):
-            for account in list(accounts()):
-                try:
-                    self.recover(w3, account)
-                except (ChainError, Unavailable) as exc:
-                    log.info("outbox: the node did not answer (%s); trying again", exc)
-                except Exception:
-                    log.exception("outbox recovery failed; trying again")
+            try:
+                self.recover(w3)
+            except (ChainError, Unavailable) as exc:
+                log.info("outbox: the node did not answer (%s); trying again", exc)
+            except Exception:
+                log.exception("outbox recovery failed; trying again")
 
-    def _rebroadcast(self, w3: Web3, row: OutboxRow) -> None:
+    def _rebroadcast(self, w3: Web3, row: OutboxRow) -> bool:
+        """Send ``row`` again; False when the node refuses it (its nonce is another transaction's)."""
         response = w3.provider.make_request("eth_sendRawTransaction", [row.raw])  # type: ignore[arg-type]
-        error = response.get("error")
-        if error and not _known(w3, row.tx_hash):
-            raise ChainError(f"the node refused transaction {row.tx_hash} sent again: {error}")
+        if response.get("error") and not _known(w3, row.tx_hash):
+            log.error(
+                "transaction %s (%s) was lost by the node and it refuses it again (%s): its nonce %d is "
+                "another transaction's, and its effect is not on chain",
+                row.tx_hash,
+                row.context,
+                response["error"],
+                row.nonce,
+            )
+            return False
         self.rebroadcasts += 1
         log.warning("sent again %s (%s, nonce %d): the node had lost it", row.tx_hash, row.context, row.nonce)
+        return True
 
     def _prune(self, session: Session) -> None:
         cutoff = datetime.now(UTC) - timedelta(seconds=self.keep)
@@ -186,3 +223,12 @@ class Outbox:
 def _known(w3: Web3, tx_hash: str) -> bool:
     response = w3.provider.make_request("eth_getTransactionByHash", [tx_hash])  # type: ignore[arg-type]
     return isinstance(response.get("result"), dict)
+
+
+def _wait_mined(w3: Web3, tx_hash: str, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        response = w3.provider.make_request("eth_getTransactionReceipt", [tx_hash])  # type: ignore[arg-type]
+        if isinstance(response.get("result"), dict):
+            return
+        time.sleep(0.05)

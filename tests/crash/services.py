@@ -67,7 +67,8 @@ class Service:
 
 @dataclass
 class Anvil:
-    """The embedded node with its state dumped every second; killed, it restarts from its last dump."""
+    """The embedded node with its state dumped every 3 s; killed, it restarts from its last whole dump and
+    has lost the blocks after it (3 s of them at most, with the workload's pace: always some)."""
 
     state_file: Path
     log: Path
@@ -82,7 +83,7 @@ class Anvil:
 
     def start(self) -> None:
         self.node = EmbeddedNode(
-            state_file=self.state_file, port=self.port, state_interval=1, log_file=self.log
+            state_file=self.state_file, port=self.port, state_interval=3, log_file=self.log
         )
         self.node.start()
         self.starts += 1

@@ -24,6 +24,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +45,7 @@ from chain.node import free_port
 from chain.outbox import ABANDONED, SUPERSEDED, OutboxRow
 from iot.readings import Domain
 from tests.crash.services import Anvil, Service, http_ready, mosquitto, python_module, tradeledger
-from tests.crash.workload import Ledger, Publisher, Trader, dump
+from tests.crash.workload import CreditTrader, Ledger, Publisher, Trader, dump
 from tradeledger.demo import CUSTOMS_HANDLES, IOT_HANDLE, seed_demo
 from tradeledger.fleet import demo_fleet
 from tradeledger.runtime import connect_chain, deploy_if_needed, open_stack
@@ -184,9 +185,15 @@ def test_every_process_killed_and_restarted_loses_and_duplicates_nothing(
                 json={"to": ids["bank"], "amount_minor": 10**11},
             )
             publisher = Publisher(stack.broker_port, devices, domain)
+            keys["bank2"], ids["bank2"] = _second_bank(trader0, creds)
+            names = {role: creds[PARTIES[role]]["name"] for role in ("buyer", "supplier")}
+            credits = CreditTrader(
+                base, keys, ids, ledger, "lc", names=names, today=lambda: _chain_today(stack.anvil.url)
+            )
             jobs = [
                 Trader(base, keys, ids, ledger, "t1").run,
                 Trader(base, keys, ids, ledger, "t2").run,
+                credits.run,
                 publisher.run,
                 lambda st: run_demo_broker(setup.engine, authority, st),
             ]
@@ -217,6 +224,37 @@ def test_every_process_killed_and_restarted_loses_and_duplicates_nothing(
         stack.stop()
 
 
+def _second_bank(trader: Trader, creds: dict[str, dict[str, str]]) -> tuple[str, str]:
+    """An advising bank for the letters of credit (the demo has one financier), registered by the
+    consortium operator through the API; its API key and organisation id."""
+    operator = next(c for c in creds.values() if c["role"] == "operator")
+    trader.keys["operator"] = operator["api_key"]
+    body = {
+        "handle": "crash-advising-bank",
+        "name": "Advising Bank",
+        "role": "financier",
+        "legal_id": "LEI-ADV",
+    }
+    created = trader.write("setup", "bank2", "operator", "/organisations", json=body)
+    return created["api_key"], created["organisation"]["id"]
+
+
+def _chain_today(url: str) -> date:
+    """The chain's date (its latest block's), waiting while the node is down (it is killed too)."""
+    import httpx
+
+    request = {"jsonrpc": "2.0", "id": 1, "method": "eth_getBlockByNumber", "params": ["latest", False]}
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            body = httpx.post(url, json=request).json()
+            return datetime.fromtimestamp(int(body["result"]["timestamp"], 16), UTC).date()
+        except httpx.TransportError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
 def _settle(stack: Stack, engine: Engine, timeout: float = 120.0) -> None:
     """Wait until the oracle has anchored every reading it accepted and the indexer reached the head."""
     deadline = time.monotonic() + timeout
@@ -243,7 +281,10 @@ def _check(
 ) -> None:
     w3 = chain.w3
     # acknowledged writes: every transaction they named is on chain and succeeded
-    assert len(ledger.completed) >= 2, f"too few stories completed: {ledger.completed}"
+    credits = [s for s in ledger.completed if s.startswith("lc-")]
+    assert len(ledger.completed) - len(credits) >= 2 and credits, (
+        f"too few stories completed: {ledger.completed}"
+    )
     missing = []  # a carrier booking is an authorisation fact in the database, not a transaction
     for (story, step), hashes in ledger.acknowledged.items():
         assert hashes or step == "book", f"{story} {step} was acknowledged without naming a transaction"
@@ -310,7 +351,8 @@ def _check(
     sent_again = sum(log.read_text().count("the node had lost it") for log in logs)
     assert sent_again > 0, "no process sent a lost transaction again: the node lost none?"
     print(  # the figures behind the pass, in the test log
-        f"stories completed {len(ledger.completed)}, in doubt {len(ledger.in_doubt)} {ledger.in_doubt}, "
+        f"stories completed {len(ledger.completed)} ({len(credits)} letters of credit), "
+        f"in doubt {len(ledger.in_doubt)} {ledger.in_doubt}, "
         f"writes acknowledged {len(ledger.acknowledged)}, retries {ledger.retries}, readings published "
         f"{publisher.published} (again {publisher.republished}), accepted {len(readings)} in {len(per_root)} "
         f"batches, customs attestations {names['CustomsAttestationRecorded']}, "

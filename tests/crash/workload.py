@@ -1,10 +1,11 @@
-"""The mixed workload: receivables stories through the API's HTTP port, and signed device readings.
+"""The mixed workload through the API's HTTP port (receivables stories, letters of credit) and signed
+device readings over MQTT.
 
 Every write carries an ``Idempotency-Key``. A write whose answer is lost (the API or the node went
 away) is retried with the same key until it answers; what a 2xx acknowledged is recorded with
 every transaction hash it names. A story whose retried step is refused after an unknown outcome
-(say 409: the first attempt's effect landed but its process died before answering) is counted as
-in doubt and abandoned: its effect must then be on chain at most once, which the test checks for
+(409 ``request_outcome_unknown``: the first attempt's transaction reached the node but its answer
+was lost) is counted as in doubt and abandoned: its effect must then be on chain at most once, which the test checks for
 every transaction.
 """
 
@@ -14,7 +15,9 @@ import json
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any
 
 import httpx
@@ -160,6 +163,50 @@ class Trader:
                 with self.ledger.lock:
                     self.ledger.errors.append(f"{self.name}: {exc}")
                 return
+
+
+class CreditTrader(Trader):
+    """Letters of credit one after another: apply, issue, advise, present, examine, then honour or refuse
+    as the UCP 600 report says (six writes each). Names and dates are the demo's and the chain's."""
+
+    def __init__(self, *args: Any, names: dict[str, str], today: Callable[[], date], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.names, self.today = names, today
+
+    def story(self, number: int) -> None:
+        s, ids, today = f"{self.name}-{number}", self.ids, self.today()
+        terms = {
+            "number": f"LC-{s}", "issuing_bank": ids["bank"], "advising_bank": ids["bank2"],
+            "beneficiary": ids["supplier"], "currency": "USD", "amount": 100_000, "amount_tolerance_pct": "5",
+            "goods_description": "Brake discs, cast iron",
+            "expiry_date": (today + timedelta(days=60)).isoformat(),
+            "latest_shipment_date": (today + timedelta(days=30)).isoformat(),
+            "partial_shipments_allowed": False, "port_of_loading": "CNSZX", "port_of_discharge": "NLRTM",
+            "incoterm": "FOB",
+        }  # fmt: skip
+        cid = self.write(s, "lc-apply", "buyer", "/letters-of-credit", json=terms)["id"]
+        self.write(s, "lc-issue", "bank", f"/letters-of-credit/{cid}/issue")
+        self.write(s, "lc-advise", "bank2", f"/letters-of-credit/{cid}/advise")
+        shipped = (today - timedelta(days=2)).isoformat()
+        documents = {
+            "amount_minor": 100_000,
+            "invoice": {
+                "issuer": self.names["supplier"], "addressed_to": self.names["buyer"], "currency": "USD",
+                "amount": 100_000, "goods_description": "Brake discs, cast iron", "issue_date": shipped,
+            },
+            "bills_of_lading": [{
+                "shipper": self.names["supplier"], "port_of_loading": "CNSZX", "port_of_discharge": "NLRTM",
+                "shipped_on_board_date": shipped, "issue_date": shipped, "goods_description": "Brake discs",
+            }],
+        }  # fmt: skip
+        pid = self.write(
+            s, "lc-present", "supplier", f"/letters-of-credit/{cid}/presentations", json=documents
+        )["id"]
+        examined = self.write(s, "lc-examine", "bank", f"/letters-of-credit/presentations/{pid}/examine")
+        decision = "honour" if examined["report"]["status"] == "complying" else "refuse"
+        self.write(s, f"lc-{decision}", "bank", f"/letters-of-credit/presentations/{pid}/{decision}")
+        with self.ledger.lock:
+            self.ledger.completed.append(s)
 
 
 @dataclass

@@ -24,6 +24,7 @@ def upgrade() -> None:
         sa.Column("tx_hash", sa.String(66), nullable=False, unique=True),
         sa.Column("raw", sa.Text, nullable=False),
         sa.Column("context", sa.String(200), nullable=False),
+        sa.Column("scope", sa.String(330), nullable=True, index=True),
         sa.Column("state", sa.String(16), nullable=False, index=True),
         sa.Column("block_number", sa.BigInteger, nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, index=True),
