@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 from api import errors
 from api.audit.log import record_reads
 from api.audit.router import router as audit_router
+from api.auth.gate import KeyRequired
 from api.auth.router import router as api_keys_router
 from api.carbon.account import router as carbon_account_router
 from api.carbon.router import router as carbon_router
@@ -54,6 +55,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.indexer = None
     app.state.metrics = Metrics()
     errors.install(app)
+    app.add_middleware(
+        KeyRequired, router=app.router
+    )  # innermost: 401 before a keyless call's body is parsed
     app.middleware("http")(record_request)
     app.middleware("http")(record_reads)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)

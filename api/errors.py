@@ -120,12 +120,22 @@ async def _http(_: Request, exc: Exception) -> JSONResponse:
 
 def _reorganised(exc: BaseException) -> bool:
     """A row this request had read was deleted under it: the index was rolled back to a fork point (the
-    node reorganised, or restarted from an older state) and is being rebuilt."""
-    if isinstance(exc, ObjectDeletedError):
-        return True
-    if isinstance(exc, BaseExceptionGroup):
-        return any(_reorganised(inner) for inner in exc.exceptions)
-    return exc.__cause__ is not None and _reorganised(exc.__cause__)
+    node reorganised, or restarted from an older state) and is being rebuilt. Looks through exception
+    groups and causes (which may refer to each other: each is visited once)."""
+    seen: set[int] = set()
+    todo: list[BaseException] = [exc]
+    while todo:
+        current = todo.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, ObjectDeletedError):
+            return True
+        if isinstance(current, BaseExceptionGroup):
+            todo.extend(current.exceptions)
+        if current.__cause__ is not None:
+            todo.append(current.__cause__)
+    return False
 
 
 async def _unhandled(_: Request, exc: Exception) -> JSONResponse:

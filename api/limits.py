@@ -27,7 +27,7 @@ UNCOUNTED = frozenset({"/healthz", "/metrics"})
 SESSION_COOKIE = "tradeledger_session"  # api.web.session.COOKIE (not imported: the web imports the API)
 
 
-async def _send_problem(
+async def send_problem(
     send: Send, status: int, code: str, title: str, detail: str, headers: dict[str, str] | None = None
 ) -> None:
     body = json.dumps(
@@ -74,7 +74,7 @@ class BodyLimit:
 
     async def _refuse(self, send: Send) -> None:
         limit = f"{self.max_bytes:,} bytes"
-        await _send_problem(
+        await send_problem(
             send,
             413,
             "body_too_large",
@@ -122,7 +122,7 @@ class RateLimit:
         wait = self.take(caller_of(scope))
         if wait > 0:
             retry = str(max(1, math.ceil(wait)))
-            await _send_problem(
+            await send_problem(
                 send,
                 429,
                 "rate_limited",

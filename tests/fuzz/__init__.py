@@ -15,8 +15,9 @@ as unknown ones.
   the headers it declares (``WWW-Authenticate`` on 401, ``Retry-After`` on 429) are there.
 - ``test_api_fuzz.py::test_no_operation_answers_without_a_valid_key``: each case sent with no key, an empty
   bearer, another scheme, malformed keys and a revoked key (header and ``X-API-Key``) gets 401 problem+json
-  on every operation except ``PUBLIC`` (``/healthz``, ``/metrics``); never a 2xx. Open finding (strict
-  xfail): a body that is not JSON gets 422 before authentication.
+  on every operation except ``PUBLIC`` (``/healthz``, ``/metrics``); never a 2xx. A keyless call gets 401
+  before its body is parsed (``api/auth/gate.py``); one with a malformed or revoked key and a body that is
+  not JSON still gets 422 (400 if not UTF-8) first: FastAPI parses the body before the route authenticates.
 - ``test_api_fuzz.py::test_every_route_open_to_anyone_is_listed_and_every_other_refuses_a_visitor``: the
   route table holds only document operations, the listed documentation pages and static mounts, and web UI
   pages that send a visitor without a session to sign in.

@@ -135,7 +135,8 @@ def _strangers(world: FuzzWorld) -> dict[str, dict[str, str]]:
 
 def _is_unparsed_body(response: Any) -> bool:
     """400 for a body that cannot be read (not UTF-8), 422 ``json_invalid`` for one that is not JSON: FastAPI
-    parses the body before it runs the route's dependencies, authentication included (open finding, below)."""
+    parses the body before it runs the route's dependencies, authentication included (a key that is
+    present but malformed or revoked; a keyless call is refused before, by the KeyRequired gate)."""
     body = response.json()
     if response.status_code == 400:
         return bool(body["code"] == "http_400")
@@ -170,18 +171,27 @@ def test_no_operation_answers_without_a_valid_key(case: Any, fuzz_world: FuzzWor
             raise
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open finding: a request without a key whose body is not JSON gets 422 invalid_request (not "
-    "UTF-8: 400), not 401 (FastAPI reads and parses the body before the route's dependencies authenticate "
-    "the caller); it answers nothing about the data, but a stranger's body should not be parsed",
+@pytest.mark.parametrize(
+    ("body", "headers"),
+    [
+        (b"{not json", {}),
+        (b"\xff\xfe not utf-8", {}),
+        (b"{not json", {"Authorization": "Bearer "}),
+        (b"{not json", {"Authorization": "Basic abc"}),
+    ],
+    ids=["not JSON", "not UTF-8", "empty bearer", "other scheme"],
 )
-def test_a_request_without_a_key_and_a_body_that_is_not_json_gets_401(fuzz_world: FuzzWorld) -> None:
+def test_a_request_without_a_key_and_a_body_that_is_not_json_gets_401(
+    fuzz_world: FuzzWorld, body: bytes, headers: dict[str, str]
+) -> None:
+    """Once an open finding (FastAPI parses the body before the route authenticates: 422/400): the
+    ``KeyRequired`` gate answers a keyless call before its body is read."""
     response = fuzz_world.stack.client.post(
-        "/api/v1/cash/deposits", content=b"{not json", headers={"Content-Type": "application/json"}
+        "/api/v1/cash/deposits", content=body, headers={"Content-Type": "application/json", **headers}
     )
 
     assert (response.status_code, response.json()["code"]) == (401, "missing_api_key")
+    assert response.headers["www-authenticate"] == "Bearer"
 
 
 # the web UI (cookie sessions, not API keys): what anyone may reach; every other page sends a visitor without
