@@ -21,12 +21,14 @@ def main() -> None:
     from api.settings import get_settings
     from chain.config import network_settings
     from chain.indexer import Indexer
+    from chain.outbox import Outbox
     from tradeledger.runtime import connect_chain
 
     settings, network = get_settings(), network_settings()
     assert network.host is not None, "set TRADELEDGER_RPC_URL"
     chain = connect_chain(settings, network.host, network)
     engine = make_engine(settings.database_url)
+    chain.journal(Outbox.beside(engine))  # as `tradeledger up` and `tradeledger api` do: its cost is measured
     app = create_app(settings, engine=engine)
     app.state.chain = chain
     app.state.indexer = Indexer(chain, engine, all_projections())

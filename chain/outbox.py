@@ -17,7 +17,8 @@ node no longer holds, whichever process signed it (a raw transaction needs no ke
 It runs when a process starts journaling and before it first signs for an account, so nothing
 can take those nonces first; every second in the long-running processes (``watch``: one query
 and one ``eth_getTransactionCount`` per journaled account when nothing is missing); and before
-every API write (``Chain.catch_up_lost``). Rows are kept for ``keep`` seconds (a day by
+every API write (``Chain.catch_up_lost``). Only transactions signed within ``window`` seconds (an
+hour by default) are looked after. Rows are kept for ``keep`` seconds (a day by
 default), far longer than any node's state-dump interval.
 """
 
@@ -32,7 +33,7 @@ from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 
 from hexbytes import HexBytes
-from sqlalchemy import BigInteger, Column, DateTime, Engine, Text, delete, update
+from sqlalchemy import BigInteger, Column, DateTime, Engine, Text, create_engine, delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel, col, func, select
 from web3 import Web3
@@ -75,11 +76,28 @@ class OutboxRow(SQLModel, table=True):
 class Outbox:
     """The journal of one database, shared by every sender of a process."""
 
-    def __init__(self, engine: Engine, *, keep: float = 86_400.0) -> None:
+    def __init__(self, engine: Engine, *, keep: float = 86_400.0, window: float = 3_600.0) -> None:
         self.engine = engine
         self.keep = keep
+        self.window = window  # transactions signed longer ago than this are not looked after any more
         self.rebroadcasts = 0  # transactions sent again after the node lost them, in this process
         self._lock = threading.Lock()
+
+    @classmethod
+    def beside(cls, engine: Engine) -> Outbox:
+        """The outbox for the database ``engine`` reaches: in it on PostgreSQL; on SQLite in a file of its
+        own beside it (``<database>-outbox.db``). SQLite has one writer at a time, and a request holding
+        its own write open while its transaction is journaled would wait on itself."""
+        database = engine.url.database
+        if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+            return cls(engine)
+        own = create_engine(
+            f"sqlite:///{database}-outbox.db", connect_args={"check_same_thread": False, "timeout": 30}
+        )
+        with own.connect() as connection:
+            connection.exec_driver_sql("PRAGMA journal_mode=WAL")
+        OutboxRow.__table__.create(own, checkfirst=True)  # type: ignore[attr-defined]
+        return cls(own)
 
     # --- the sender's journal -----------------------------------------------------------------
 
@@ -126,10 +144,11 @@ class Outbox:
         """Journaled transactions the node took (sent or mined) but has not mined now — pending there,
         or lost — of every account in the journal, oldest first. One query, and one call per account
         with journaled transactions."""
+        since = datetime.now(UTC) - timedelta(seconds=self.window)
         with Session(self.engine) as session:
             highest = session.exec(
                 select(OutboxRow.account, func.max(OutboxRow.nonce))
-                .where(col(OutboxRow.state).in_(LIVE))
+                .where(col(OutboxRow.state).in_(LIVE), col(OutboxRow.created_at) >= since)
                 .group_by(col(OutboxRow.account))
             ).all()
             rows: list[OutboxRow] = []
@@ -145,9 +164,16 @@ class Outbox:
                     ).all()
             return sorted(rows, key=lambda r: r.id or 0)
 
-    def lost(self, w3: Web3) -> list[OutboxRow]:
-        """Of ``unmined``, the transactions the node does not hold at all: it lost them."""
-        return [row for row in self.unmined(w3) if not _known(w3, row.tx_hash)]
+    def lost(self, w3: Web3, in_flight: float = 2.0) -> list[OutboxRow]:
+        """Of ``unmined``, the transactions the node lost: those mined before (a receipt was read), and
+        those sent over ``in_flight`` seconds ago that it does not hold (younger ones are presumed on
+        their way: many are, under concurrent writes, and each would cost a call)."""
+        young = datetime.now(UTC) - timedelta(seconds=in_flight)
+        return [
+            row
+            for row in self.unmined(w3)
+            if row.state == MINED or (_aware(row.created_at) < young and not _known(w3, row.tx_hash))
+        ]
 
     def recover(self, w3: Web3, *, abandon: Iterable[str] = ()) -> int:
         """Send again every journaled transaction the node lost, in the order they were first signed
@@ -232,3 +258,7 @@ def _wait_mined(w3: Web3, tx_hash: str, timeout: float = 10.0) -> None:
         if isinstance(response.get("result"), dict):
             return
         time.sleep(0.05)
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # SQLite hands back naive datetimes

@@ -132,6 +132,6 @@ def open_stack(
     engine = make_engine(settings.database_url)
     if auto_migrate:
         migrate(engine)
-    chain.journal(Outbox(engine))
+    chain.journal(Outbox.beside(engine))
     indexer = Indexer(chain, engine, all_projections())
     return Stack(settings, network, chain, engine, indexer)

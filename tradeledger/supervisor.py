@@ -67,7 +67,7 @@ def run_stack(console: Console, *, api_port: int | None = None) -> None:
             deploy_if_needed(chain, lambda msg: spinner.update(msg))
         engine = make_engine(settings.database_url)
         migrate(engine)
-        chain.journal(Outbox(engine))
+        chain.journal(Outbox.beside(engine))
         indexer = Indexer(chain, engine, all_projections())
         with console.status("indexing the chain") as spinner:
             indexer.sync(progress=lambda done, total: spinner.update(f"indexing block {done}/{total}"))

@@ -55,7 +55,7 @@ def main() -> None:
     org = chain.participants().org_of(keystore.address(key))
     engine = make_engine(settings.database_url)
     migrate(engine)
-    chain.journal(Outbox(engine))  # what it signs survives a node that restarts from an older state
+    chain.journal(Outbox.beside(engine))  # what it signs survives a node that restarts from an older state
     config = OperatorConfig(
         org=to_hex32(org),
         key=key,
