@@ -5,8 +5,8 @@ Every write carries an ``Idempotency-Key``. A write whose answer is lost (the AP
 away) is retried with the same key until it answers; what a 2xx acknowledged is recorded with
 every transaction hash it names. A story whose retried step is refused after an unknown outcome
 (409 ``request_outcome_unknown``: the first attempt's transaction reached the node but its answer
-was lost) is counted as in doubt and abandoned: its effect must then be on chain at most once, which the test checks for
-every transaction.
+was lost) is counted as in doubt and abandoned: its effect must then be on chain at most once,
+which the test checks for every transaction.
 """
 
 from __future__ import annotations
