@@ -22,7 +22,7 @@ from chain.errors import ChainError, ConfigurationError, Unavailable
 from chain.events import EventDecoder
 from chain.keys import KeyStore
 from chain.manifest import Manifest, load_manifest
-from chain.outbox import Outbox
+from chain.outbox import Outbox, wait_mined
 from chain.reverts import ErrorDecoder
 from chain.sender import Sender
 from chain.trade_contracts import (
@@ -187,11 +187,7 @@ class Chain:
         self.outbox.recover(self.w3)
         deadline = time.monotonic() + wait
         for row in unmined:
-            while time.monotonic() < deadline:
-                response = self.w3.provider.make_request("eth_getTransactionReceipt", [row.tx_hash])  # type: ignore[arg-type]
-                if isinstance(response.get("result"), dict):
-                    break
-                time.sleep(0.05)
+            wait_mined(self.w3, row.tx_hash, deadline - time.monotonic())
         return True
 
     def watch_outbox(self, stop: threading.Event) -> None:

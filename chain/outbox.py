@@ -202,7 +202,7 @@ class Outbox:
                     row.state = ABANDONED
                     continue
                 if previous is not None and previous.account != row.account:
-                    _wait_mined(w3, previous.tx_hash)
+                    wait_mined(w3, previous.tx_hash)
                 if self._rebroadcast(w3, row):
                     sent, previous = sent + 1, row
                 else:  # the node refused it: another transaction holds its nonce
@@ -251,7 +251,8 @@ def _known(w3: Web3, tx_hash: str) -> bool:
     return isinstance(response.get("result"), dict)
 
 
-def _wait_mined(w3: Web3, tx_hash: str, timeout: float = 10.0) -> None:
+def wait_mined(w3: Web3, tx_hash: str, timeout: float = 10.0) -> None:
+    """Wait up to ``timeout`` seconds for ``tx_hash``'s receipt (it may still not be mined after)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         response = w3.provider.make_request("eth_getTransactionReceipt", [tx_hash])  # type: ignore[arg-type]
