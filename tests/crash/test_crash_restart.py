@@ -38,10 +38,11 @@ from api.db import make_engine, migrate
 from api.projections import all_projections
 from api.settings import get_settings
 from chain.config import network_settings
+from chain.errors import ChainError
 from chain.ids import org_id
 from chain.index_models import ChainEventRow
 from chain.indexer import Indexer
-from chain.node import free_port
+from chain.node import free_port, rpc
 from chain.outbox import ABANDONED, SUPERSEDED, OutboxRow
 from iot.readings import Domain
 from tests.crash.services import Anvil, Service, http_ready, mosquitto, python_module, tradeledger
@@ -241,15 +242,12 @@ def _second_bank(trader: Trader, creds: dict[str, dict[str, str]]) -> tuple[str,
 
 def _chain_today(url: str) -> date:
     """The chain's date (its latest block's), waiting while the node is down (it is killed too)."""
-    import httpx
-
-    request = {"jsonrpc": "2.0", "id": 1, "method": "eth_getBlockByNumber", "params": ["latest", False]}
     deadline = time.monotonic() + 60
     while True:
         try:
-            body = httpx.post(url, json=request).json()
-            return datetime.fromtimestamp(int(body["result"]["timestamp"], 16), UTC).date()
-        except httpx.TransportError:
+            block = rpc(url, "eth_getBlockByNumber", ["latest", False])
+            return datetime.fromtimestamp(int(block["timestamp"], 16), UTC).date()  # type: ignore[index]
+        except ChainError:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.2)
@@ -270,10 +268,7 @@ def _settle(stack: Stack, engine: Engine, timeout: float = 120.0) -> None:
 
 
 def _head(url: str) -> int:
-    import httpx
-
-    body = httpx.post(url, json={"jsonrpc": "2.0", "id": 1, "method": "eth_blockNumber", "params": []}).json()
-    return int(body["result"], 16)
+    return int(str(rpc(url, "eth_blockNumber")), 16)
 
 
 def _check(
