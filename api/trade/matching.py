@@ -39,9 +39,10 @@ from pydantic import BaseModel, ConfigDict
 from api.trade.documents import (
     GoodsReceipt,
     Invoice,
+    Line,
     PurchaseOrder,
     Shipment,
-    canonical_bytes,
+    canonical_hash,
     canonical_json,
     invoice_fingerprint,
 )
@@ -171,7 +172,7 @@ def status_of(discrepancies: Iterable[Discrepancy]) -> Status:
 
 def input_hashes(documents: Iterable[BaseModel]) -> list[str]:
     """Hex keccak of each document's canonical bytes (unsorted; the result sorts its inputs)."""
-    return [keccak(canonical_bytes(d)).hex() for d in documents]
+    return [canonical_hash(d).hex() for d in documents]
 
 
 class Findings:
@@ -206,9 +207,10 @@ def match(
 
     ``prior_invoices`` are the earlier invoices on the same PO (for the cumulative rule and duplicates)."""
     found = Findings()
+    po_lines = {line.line_no: line for line in po.lines}
     _header(po, receipts, shipments, invoice, prior_invoices, found)
-    _lines(po, invoice, tolerance, found)
-    _quantities(po, receipts, shipments, invoice, prior_invoices, tolerance, found)
+    _lines(po_lines, invoice, tolerance, found)
+    _quantities(po_lines, receipts, shipments, invoice, prior_invoices, tolerance, found)
     return found.result(RULES_VERSION, input_hashes((po, *receipts, *shipments, invoice, *prior_invoices)))
 
 
@@ -235,7 +237,7 @@ def _header(
     deliveries = [r.received_at.date() for r in receipts] + [s.shipped_on_board_at.date() for s in shipments]
     if deliveries and invoice.issue_date < min(deliveries):
         found.add("DATE_INCONSISTENT", 0, f">= {min(deliveries)}", invoice.issue_date)
-    fingerprint = invoice_fingerprint(invoice)
+    fingerprint = invoice_fingerprint(invoice) if prior else b""  # a keccak: not without earlier invoices
     for earlier in prior:
         if earlier.invoice_number == invoice.invoice_number or invoice_fingerprint(earlier) == fingerprint:
             found.add("DUPLICATE_INVOICE", 0, "a new invoice", earlier.invoice_number)
@@ -245,8 +247,7 @@ def _header(
         found.add("TOTAL_MISMATCH", 0, subtotal + tax_total, invoice.total)
 
 
-def _lines(po: PurchaseOrder, invoice: Invoice, tolerance: Tolerance, found: Findings) -> None:
-    po_lines = {line.line_no: line for line in po.lines}
+def _lines(po_lines: dict[int, Line], invoice: Invoice, tolerance: Tolerance, found: Findings) -> None:
     for line in invoice.lines:
         ordered = po_lines.get(line.po_line_no)
         if ordered is None:
@@ -260,16 +261,18 @@ def _lines(po: PurchaseOrder, invoice: Invoice, tolerance: Tolerance, found: Fin
         if line.unit_price != ordered.unit_price:
             within = pct_off(Decimal(line.unit_price), Decimal(ordered.unit_price)) <= tolerance.price_pct
             found.add("PRICE_VARIANCE", n, ordered.unit_price, line.unit_price, tolerated=within)
-        if line.amount != line_amount(line.quantity, line.unit_price):
-            found.add("AMOUNT_MISMATCH", n, line_amount(line.quantity, line.unit_price), line.amount)
-        expected_tax = line_amount(line.quantity / ordered.quantity, ordered.tax)
+        amount = line_amount(line.quantity, line.unit_price)
+        if line.amount != amount:
+            found.add("AMOUNT_MISMATCH", n, amount, line.amount)
+        # no tax on the PO line: none is due pro rata (the Decimal work would give 0 too)
+        expected_tax = line_amount(line.quantity / ordered.quantity, ordered.tax) if ordered.tax else 0
         if line.tax != expected_tax:
             within = abs(line.tax - expected_tax) <= tolerance.amount_abs
             found.add("TAX_MISMATCH", n, expected_tax, line.tax, tolerated=within)
 
 
 def _quantities(
-    po: PurchaseOrder,
+    po_lines: dict[int, Line],
     receipts: Sequence[GoodsReceipt],
     shipments: Sequence[Shipment],
     invoice: Invoice,
@@ -277,7 +280,6 @@ def _quantities(
     tolerance: Tolerance,
     found: Findings,
 ) -> None:
-    po_lines = {line.line_no: line for line in po.lines}
     received: dict[int, Decimal] = defaultdict(Decimal)
     for delivery in receipts or shipments:  # goods receipts when there are any, else shipments
         for rline in delivery.lines:
@@ -290,11 +292,12 @@ def _quantities(
         for iline in inv.lines:
             invoiced[iline.po_line_no] += iline.quantity
     slack = 1 + tolerance.qty_pct / 100
+    on_invoice = {line.po_line_no for line in invoice.lines}
     for n, ordered in po_lines.items():
         got, billed = received[n], invoiced[n]
         if got > ordered.quantity:
             found.add("OVER_RECEIVED", n, ordered.quantity, got, tolerated=got <= ordered.quantity * slack)
         if billed > ordered.quantity:
             found.add("OVER_INVOICED", n, ordered.quantity, billed)
-        if n in {line.po_line_no for line in invoice.lines} and billed > got:
+        if n in on_invoice and billed > got:
             found.add("QTY_NOT_RECEIVED", n, got, billed, tolerated=got > 0 and billed <= got * slack)
