@@ -25,7 +25,46 @@ class ChainEvent:
 
 
 def _hex(value: Any) -> str:
+    """``0x`` and lowercase hex digits, from an RPC hex string or bytes."""
+    if isinstance(value, str) and value[:2] in ("0x", "0X"):
+        return "0x" + value[2:].lower()
     return HexBytes(value).to_0x_hex()
+
+
+def _int(value: Any) -> int:
+    return int(value, 16) if isinstance(value, str) else int(value)
+
+
+@dataclass(frozen=True)
+class _EventSpec:
+    """What decoding one event needs, worked out once from its ABI entry (not again for every log)."""
+
+    contract: str
+    address: str  # checksummed
+    name: str
+    inputs: tuple[str, ...]  # every argument's name, in ABI order
+    indexed: tuple[tuple[str, str, bool], ...]  # (name, canonical type, hashed: a dynamic value's hash)
+    plain: tuple[tuple[str, str], ...]  # (name, canonical type) of the data's values
+    plain_types: tuple[str, ...]
+
+
+def _spec(contract: str, address: str, item: dict[str, Any]) -> _EventSpec:
+    indexed = []
+    for p in item["inputs"]:
+        if p.get("indexed"):
+            kind = _canonical_type(p)
+            hashed = kind in ("string", "bytes") or kind.endswith("]") or kind.startswith("(")
+            indexed.append((p["name"], kind, hashed))
+    plain = tuple((p["name"], _canonical_type(p)) for p in item["inputs"] if not p.get("indexed"))
+    return _EventSpec(
+        contract=contract,
+        address=address,
+        name=item["name"],
+        inputs=tuple(p["name"] for p in item["inputs"]),
+        indexed=tuple(indexed),
+        plain=plain,
+        plain_types=tuple(kind for _, kind in plain),
+    )
 
 
 class EventDecoder:
@@ -34,12 +73,15 @@ class EventDecoder:
     def __init__(self, contracts: dict[str, tuple[str, list[dict[str, Any]]]]) -> None:
         """``contracts``: name -> (address, abi)."""
         self._names = {to_checksum_address(addr): name for name, (addr, _) in contracts.items()}
-        self._events: dict[tuple[str, bytes], dict[str, Any]] = {}
+        # keyed by the lowercase hex of the address and of topic0, as a node's logs carry them
+        self._events: dict[tuple[str, str], _EventSpec] = {}
         for addr, abi in contracts.values():
+            address = to_checksum_address(addr)
             for item in abi:
                 if item.get("type") == "event" and not item.get("anonymous"):
                     sig = f"{item['name']}({','.join(_canonical_type(p) for p in item['inputs'])})"
-                    self._events[(to_checksum_address(addr), keccak(text=sig))] = item
+                    key = (address.lower(), "0x" + keccak(text=sig).hex())
+                    self._events[key] = _spec(self._names[address], address, item)
 
     @property
     def addresses(self) -> list[str]:
@@ -47,34 +89,28 @@ class EventDecoder:
 
     def decode(self, log: dict[str, Any]) -> ChainEvent | None:
         """The event for a raw log (RPC dict, hex strings or bytes); None if it is not ours."""
-        address = to_checksum_address(log["address"])
-        topics = [HexBytes(t) for t in log["topics"]]
-        if not topics or (address, bytes(topics[0])) not in self._events:
+        topics = log["topics"]
+        if not topics:
             return None
-        abi = self._events[(address, bytes(topics[0]))]
-        indexed = [p for p in abi["inputs"] if p.get("indexed")]
-        plain = [p for p in abi["inputs"] if not p.get("indexed")]
+        spec = self._events.get((_hex(log["address"]), _hex(topics[0])))
+        if spec is None:
+            return None
         values: dict[str, Any] = {}
-        for param, topic in zip(indexed, topics[1:], strict=True):
-            kind = _canonical_type(param)
-            if kind in ("string", "bytes") or kind.endswith("]") or kind.startswith("("):
-                values[param["name"]] = _hex(topic)  # dynamic indexed values are hashed
+        for (name, kind, hashed), topic in zip(spec.indexed, topics[1:], strict=True):
+            if hashed:
+                values[name] = _hex(topic)  # dynamic indexed values are hashed
             else:
-                values[param["name"]] = _jsonable(abi_decode([kind], bytes(topic))[0], kind)
-        decoded = abi_decode([_canonical_type(p) for p in plain], bytes(HexBytes(log["data"])))
-        for param, value in zip(plain, decoded, strict=True):
-            values[param["name"]] = _jsonable(value, _canonical_type(param))
+                values[name] = _jsonable(abi_decode([kind], bytes(HexBytes(topic)))[0], kind)
+        decoded = abi_decode(spec.plain_types, bytes(HexBytes(log["data"])))
+        for (name, kind), value in zip(spec.plain, decoded, strict=True):
+            values[name] = _jsonable(value, kind)
         return ChainEvent(
-            contract=self._names[address],
-            name=abi["name"],
-            args={p["name"]: values[p["name"]] for p in abi["inputs"]},
-            address=address,
-            block_number=int(str(log["blockNumber"]), 16)
-            if isinstance(log["blockNumber"], str)
-            else int(log["blockNumber"]),
+            contract=spec.contract,
+            name=spec.name,
+            args={name: values[name] for name in spec.inputs},
+            address=spec.address,
+            block_number=_int(log["blockNumber"]),
             block_hash=_hex(log["blockHash"]),
             tx_hash=_hex(log["transactionHash"]),
-            log_index=int(str(log["logIndex"]), 16)
-            if isinstance(log["logIndex"], str)
-            else int(log["logIndex"]),
+            log_index=_int(log["logIndex"]),
         )

@@ -23,14 +23,14 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from eth_utils import keccak
 from hexbytes import HexBytes
-from sqlalchemy import Engine, delete, text
+from sqlalchemy import Engine, Table, delete, insert, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
-from web3.exceptions import BlockNotFound, Web3RPCError
+from web3.exceptions import BlockNotFound
 
 from chain.client import Chain
 from chain.errors import ChainError, Unavailable
@@ -41,6 +41,8 @@ from chain.reverts import _canonical_type
 log = logging.getLogger(__name__)
 
 CHECKPOINT = "main"
+EVENTS: Table = ChainEventRow.__table__  # type: ignore[attr-defined]
+BLOCKS: Table = ChainBlock.__table__  # type: ignore[attr-defined]
 INDEX_LOCK = 0x7472_6164_656C  # the advisory lock every indexing process takes on PostgreSQL
 
 
@@ -50,6 +52,15 @@ class Projection(Protocol):
     tables: Sequence[type[SQLModel]]
 
     def apply(self, session: Session, event: ChainEvent) -> None: ...
+
+
+@runtime_checkable
+class RangeProjection(Projection, Protocol):
+    """A projection whose rows follow from each event alone, in tables no other projection reads or
+    writes: the indexer hands it a whole range's events at once, after the per-event projections, so it
+    can write them in one statement instead of one an event."""
+
+    def apply_range(self, session: Session, events: Sequence[ChainEvent]) -> None: ...
 
 
 def _event_topics(abis: list[list[dict[str, Any]]]) -> list[str]:
@@ -191,10 +202,10 @@ class Indexer:
             session.exec(delete(ChainEventRow).where(col(ChainEventRow.block_number) > fork))
             session.exec(delete(ChainBlock).where(col(ChainBlock.number) > fork))
             self._wipe_projections(session)
-            for row in session.exec(
+            kept = session.exec(
                 select(ChainEventRow).order_by(col(ChainEventRow.block_number), col(ChainEventRow.log_index))
-            ):
-                self._project(session, _to_event(row))
+            )
+            self._project(session, [_to_event(row) for row in kept])
             cp.block_number = fork
             cp.block_hash = (self._block_hash(fork) if fork >= 0 else None) or "0x"
             cp.updated_at = datetime.now(UTC)
@@ -216,23 +227,52 @@ class Indexer:
             for table in reversed(projection.tables):
                 session.exec(delete(table))
 
-    def _project(self, session: Session, event: ChainEvent) -> None:
+    def _project(self, session: Session, events: Sequence[ChainEvent]) -> None:
+        """Every projection's rows for ``events`` (in chain order): each event through the per-event
+        projections in their order, then the whole sequence through each range projection."""
+        per_event = [p for p in self.projections if not isinstance(p, RangeProjection)]
+        for event in events:
+            for projection in per_event:
+                projection.apply(session, event)
         for projection in self.projections:
-            projection.apply(session, event)
+            if isinstance(projection, RangeProjection):
+                projection.apply_range(session, events)
 
     @staticmethod
     def _record_blocks(session: Session, start: int, end: int, hashes: dict[int, str]) -> None:
-        """The hashes of the blocks with events: the range's known blocks read in one query, not one
-        ``merge`` (a SELECT) per block, which was a third of a catch-up's time."""
-        known = {
-            b.number: b
-            for b in session.exec(select(ChainBlock).where(col(ChainBlock.number).between(start, end)))
-        }
+        """The hashes of the blocks with events: the range's known blocks read in one query, the new
+        ones inserted in one statement (an ORM object per block cost as much as storing the event)."""
+        known = dict(
+            session.exec(
+                select(ChainBlock.number, ChainBlock.hash).where(col(ChainBlock.number).between(start, end))
+            ).all()
+        )
         for number, block_hash in sorted(hashes.items()):
-            if number in known:
-                known[number].hash = block_hash
-            else:
-                session.add(ChainBlock(number=number, hash=block_hash))
+            if number in known and known[number] != block_hash:
+                session.execute(update(BLOCKS).where(BLOCKS.c.number == number).values(hash=block_hash))
+        new = [{"number": n, "hash": h} for n, h in sorted(hashes.items()) if n not in known]
+        if new:
+            session.execute(insert(BLOCKS), new)
+
+    def _logs(self, start: int, end: int) -> list[dict[str, Any]]:
+        """The deployment's logs in blocks ``start``..``end`` as the node sends them (hex strings): the
+        decoder reads those directly, so web3's result formatters (which checksum every log's address,
+        a keccak each) are skipped."""
+        query = {
+            "fromBlock": hex(start),
+            "toBlock": hex(end),
+            "address": self.decoder.addresses,
+            "topics": [self.topics],
+        }
+        response = self.chain.w3.provider.make_request("eth_getLogs", [query])  # type: ignore[arg-type]
+        if "error" in response or not isinstance(response.get("result"), list):
+            # e.g. the node restarted from an older state since the head was read
+            error = response.get("error")
+            message = error.get("message", error) if isinstance(error, dict) else error
+            raise ChainError(
+                f"the node could not give blocks {start}-{end}: {message}; the next step rolls back"
+            )
+        return list(response["result"])
 
     def _index_range(self, start: int, end: int) -> int:
         """Index blocks ``start``..``end``; returns the last indexed block, which is another process's
@@ -240,23 +280,12 @@ class Indexer:
         end_hash = self._block_hash(end)
         if end_hash is None:
             raise ChainError(f"block {end} disappeared while indexing (a reorg); the next step rolls back")
-        try:
-            query = {
-                "fromBlock": start,
-                "toBlock": end,
-                "address": self.decoder.addresses,
-                "topics": [self.topics],
-            }
-            logs = self.chain.w3.eth.get_logs(query)  # type: ignore[arg-type]
-        except Web3RPCError as exc:  # e.g. the node restarted from an older state since the head was read
-            raise ChainError(
-                f"the node could not give blocks {start}-{end}: {exc}; the next step rolls back"
-            ) from exc
+        logs = self._logs(start, end)
         # the logs belong to the chain ending in end_hash only if that block is still there after them
         # (a node restarted from an older state re-mines the same heights with other contents)
         if self._block_hash(end) != end_hash:
             raise ChainError(f"block {end} changed while indexing (a reorg); the next step rolls back")
-        events = [e for e in (self.decoder.decode(dict(entry)) for entry in logs) if e is not None]
+        events = [e for e in map(self.decoder.decode, logs) if e is not None]
         with Session(self.engine) as session:
             _lock_index(session)
             cp = session.get(IndexerCheckpoint, CHECKPOINT)
@@ -267,21 +296,15 @@ class Indexer:
                 raise ChainError(
                     f"block {current} changed since it was indexed (a reorg); the next step rolls back"
                 )
-            self._record_blocks(session, start, end, {e.block_number: e.block_hash for e in events})
-            for event in events:
-                session.add(
-                    ChainEventRow(
-                        block_number=event.block_number,
-                        block_hash=event.block_hash,
-                        tx_hash=event.tx_hash,
-                        log_index=event.log_index,
-                        contract=event.contract,
-                        address=event.address,
-                        name=event.name,
-                        args=json.dumps(event.args, sort_keys=True),
-                    )
-                )
-                self._project(session, event)
+            try:
+                self._record_blocks(session, start, end, {e.block_number: e.block_hash for e in events})
+                if events:
+                    session.execute(insert(EVENTS), [_event_row(e) for e in events])
+            except IntegrityError:  # SQLite: another process stored this range first
+                session.rollback()
+                cp = session.get(IndexerCheckpoint, CHECKPOINT)
+                return cp.block_number if cp is not None else self.start_block - 1
+            self._project(session, events)
             session.merge(
                 IndexerCheckpoint(
                     name=CHECKPOINT,
@@ -307,6 +330,20 @@ def _lock_index(session: Session) -> None:
     """Hold the index's lock until the session's transaction ends (PostgreSQL; SQLite serialises writers)."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": INDEX_LOCK})
+
+
+def _event_row(event: ChainEvent) -> dict[str, Any]:
+    """The ``chain_events`` row of ``event`` (its id left to the database)."""
+    return {
+        "block_number": event.block_number,
+        "block_hash": event.block_hash,
+        "tx_hash": event.tx_hash,
+        "log_index": event.log_index,
+        "contract": event.contract,
+        "address": event.address,
+        "name": event.name,
+        "args": json.dumps(event.args, sort_keys=True),
+    }
 
 
 def _to_event(row: ChainEventRow) -> ChainEvent:

@@ -10,6 +10,7 @@ whose names read otherwise.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -79,9 +80,15 @@ class ErrorSpec:
         return keccak(text=self.signature)[:4]
 
 
+@functools.lru_cache(maxsize=4_096)
+def _checksum(address: str | bytes) -> str:
+    """``to_checksum_address`` remembered: it hashes the address each time, and a log's accounts repeat."""
+    return to_checksum_address(address)
+
+
 def _jsonable(value: Any, kind: str = "") -> Any:
     if kind == "address":
-        return to_checksum_address(value)
+        return _checksum(value)
     if isinstance(value, bytes):
         return to_hex(value)
     if isinstance(value, list | tuple):

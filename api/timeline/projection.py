@@ -44,13 +44,16 @@ def mentioned_ids(args: dict[str, Any]) -> set[str]:
 class MentionsProjection:
     """One row per (object id, event) for the events of every contract: a pure function of each event.
 
-    The rows are one Core INSERT per event rather than ORM objects: every event of a catch-up passes here,
-    and three ORM objects an event more than halved the indexer's rate (1,400 against 4,100 events/s in
-    SQLite; 2,600 this way)."""
+    A range projection (``chain.indexer.RangeProjection``): the indexer hands it a fetched range's events
+    at once and their rows go in one Core INSERT. Three ORM objects an event more than halved the
+    indexer's rate (1,400 against 4,100 events/s in SQLite), one INSERT an event still cost a third."""
 
     tables: Sequence[type[SQLModel]] = (EventMention,)
 
     def apply(self, session: Session, event: ChainEvent) -> None:
+        self.apply_range(session, [event])
+
+    def apply_range(self, session: Session, events: Sequence[ChainEvent]) -> None:
         rows = [
             {
                 "object_id": object_id,
@@ -58,6 +61,7 @@ class MentionsProjection:
                 "log_index": event.log_index,
                 "block_number": event.block_number,
             }
+            for event in events
             for object_id in sorted(mentioned_ids(event.args))
         ]
         if rows:
