@@ -692,10 +692,14 @@ def _content(doc: BaseModel) -> list[object] | None:
 
 @functools.cache
 def _flat(model: type[BaseModel], *, nested: bool = False) -> bool:
-    """``model`` is frozen and its fields hold immutable values only (``nested``: or lists of flat
-    models). Told by the annotations: validation makes the values fit them."""
-    return bool(model.model_config.get("frozen")) and all(
-        _immutable(field.annotation, nested) for field in model.model_fields.values()
+    """``model`` is frozen, has no extra fields (kept in a dict of their own) and its fields hold
+    immutable values only (``nested``: or lists of flat models). Told by the annotations:
+    validation makes the values fit them."""
+    config = model.model_config
+    return (
+        bool(config.get("frozen"))
+        and config.get("extra") != "allow"
+        and all(_immutable(field.annotation, nested) for field in model.model_fields.values())
     )
 
 

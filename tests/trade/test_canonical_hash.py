@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from eth_utils import keccak
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from api.trade.documents import InvoiceLine, Line, canonical_bytes, canonical_hash
 from api.trade.matching import MatchResult
@@ -91,6 +91,22 @@ def test_a_document_holding_a_mutable_value_is_hashed_every_time() -> None:
     result.discrepancies.append({"code": "PO_MISMATCH"})  # a list of dicts, changed in place
 
     assert _is_current(result) and canonical_hash(result) != before
+
+
+class _Note(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="allow")
+
+    text: str
+
+
+def test_a_model_with_extra_fields_is_hashed_every_time() -> None:
+    note = _Note.model_validate({"text": "a", "more": "b"})
+    before = canonical_hash(note)
+
+    assert note.__pydantic_extra__ is not None
+    note.__pydantic_extra__["more"] = "c"  # extra fields live in a dict, not frozen
+
+    assert _is_current(note) and canonical_hash(note) != before
 
 
 def test_a_document_gone_leaves_nothing_behind_for_the_next_one() -> None:
