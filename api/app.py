@@ -9,7 +9,7 @@ from pydantic import BaseModel
 from sqlalchemy import Engine
 
 from api import errors
-from api.audit.log import record_reads
+from api.audit.log import RecordReads
 from api.audit.router import router as audit_router
 from api.auth.gate import KeyRequired
 from api.auth.router import router as api_keys_router
@@ -28,7 +28,7 @@ from api.orders.schemas import PurchaseOrderIn
 from api.participants.router import router as participants_router
 from api.receivables.router import router as receivables_router
 from api.settings import Settings, get_settings
-from api.system.router import Metrics, record_request
+from api.system.router import Metrics, RecordRequests
 from api.system.router import router as system_router
 from api.web import site as web_site
 
@@ -58,8 +58,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.add_middleware(
         KeyRequired, router=app.router
     )  # innermost: 401 before a keyless call's body is parsed
-    app.middleware("http")(record_request)
-    app.middleware("http")(record_reads)
+    app.add_middleware(RecordRequests, metrics=app.state.metrics)
+    app.add_middleware(RecordReads)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     if settings.rate_limit_per_minute:
         app.add_middleware(

@@ -7,7 +7,7 @@ metadata; the schema only changes through the Alembic migrations in
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -16,11 +16,12 @@ from alembic import command
 from alembic.config import Config
 from fastapi import Depends, Query, Request
 from fastapi import Path as PathParam
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, Select, event
 from sqlmodel import Session, create_engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 T = TypeVar("T")
+S = TypeVar("S", bound=Select[Any])  # a query, sqlmodel's or SQLAlchemy's
 
 
 def normalise_url(url: str) -> str:
@@ -62,7 +63,9 @@ def migrate(engine: Engine) -> None:
     command.upgrade(alembic_config(engine), "head")
 
 
-def get_session(request: Request) -> Iterator[Session]:
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """The request's session. Async, so FastAPI opens and closes it on the event loop instead of handing
+    each to a worker thread (making a session does no I/O; its first query, in the endpoint, connects)."""
     with Session(request.app.state.engine) as session:
         yield session
 
@@ -86,6 +89,11 @@ class Page:
 
     def of(self, rows: list[T]) -> list[T]:
         return rows[self.offset : self.offset + self.limit]
+
+    def query(self, statement: S) -> S:
+        """``statement`` paged in SQL, so a page costs the same however many rows there are (it must be
+        ordered by something unique)."""
+        return statement.offset(self.offset).limit(self.limit)
 
 
 def page(

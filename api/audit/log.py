@@ -1,6 +1,6 @@
 """The access log: every read an auditor or regulator makes, and whose records it read.
 
-``record_reads`` (an HTTP middleware) writes one row per read of an auditing caller once it is
+``RecordReads`` (an ASGI middleware) writes one row per read of an auditing caller once it is
 answered. The code that lets an auditing caller read another organisation's records calls ``note``
 with the organisations that authorised the read and the object read; the notes of a request live in a
 context variable the middleware sets, so services note reads without being handed the request.
@@ -8,14 +8,15 @@ context variable the middleware sets, so services note reads without being hande
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Iterable
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
-from fastapi import Request, Response
+from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.audit.models import AuditAccess
 from api.auth.service import Caller
@@ -34,20 +35,36 @@ def note(subjects: Iterable[str], object_id: str | None = None) -> None:
         reads.extend((subject, object_id) for subject in sorted(set(subjects)))
 
 
-async def record_reads(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-    reads: list[Read] = []
-    token = _reads.set(reads)
-    status = 500
-    try:
-        response = await call_next(request)
-        status = response.status_code
-        return response
-    finally:
-        _reads.reset(token)
-        caller = getattr(request.state, "caller", None)
-        read = request.method in READS or getattr(request.state, "read_only_form", False)  # web FormReader
-        if isinstance(caller, Caller) and caller.is_auditing and read:
-            await run_in_threadpool(_store, request.app.state.engine, caller, request, status, reads)
+class RecordReads:
+    """Writes the access log row(s) of an auditing caller's read once it is answered (pure ASGI)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        reads: list[Read] = []
+        token = _reads.set(reads)
+        status = 500
+
+        async def sent(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sent)
+        finally:
+            _reads.reset(token)
+            state = scope.get("state", {})
+            caller = state.get("caller")
+            read = scope["method"] in READS or state.get("read_only_form", False)  # web FormReader
+            if isinstance(caller, Caller) and caller.is_auditing and read:
+                request = Request(scope)
+                await run_in_threadpool(_store, request.app.state.engine, caller, request, status, reads)
 
 
 def _store(engine: Engine, caller: Caller, request: Request, status: int, reads: list[Read]) -> None:

@@ -133,12 +133,12 @@ def receivables(session: Session, party: Caller, page: Page) -> list[ReceivableO
 
 def orders(session: Session, party: Caller, page: Page) -> list[OrderOut]:
     svc = OrdersService(session)
-    return svc.outs(page.of(svc.for_caller(party)), party)
+    return svc.outs(svc.for_caller(party, page), party)
 
 
 def financings(session: Session, party: Caller, page: Page) -> list[FinancingOut]:
     svc = FinancingService(session)
-    return [svc.out(row, party) for row in page.of(svc.for_caller(party))]
+    return svc.outs(svc.for_caller(party, page), party)
 
 
 def letters_of_credit(svc: CreditService, party: Caller, page: Page) -> list[CreditOut]:

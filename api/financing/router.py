@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from api.auth.deps import CallerDep
-from api.db import SessionDep
+from api.db import PageDep, SessionDep
 from api.financing.schemas import (
     AcceptIn,
     BalanceOut,
@@ -36,10 +36,10 @@ def request_financing(receivable_id: str, body: FinancingRequestIn, write: Write
 
 
 @router.get("/financing-requests", response_model=list[FinancingOut])
-def financings(caller: CallerDep, session: SessionDep) -> list[FinancingOut]:
-    """Your financings; financiers also see every open request."""
+def financings(caller: CallerDep, session: SessionDep, page: PageDep) -> list[FinancingOut]:
+    """Your financings; financiers also see every open request. Oldest first."""
     svc = FinancingService(session)
-    return [svc.out(row, caller) for row in svc.for_caller(caller)]
+    return svc.outs(svc.for_caller(caller, page), caller)
 
 
 @router.get("/financing-requests/{financing_id}", response_model=FinancingOut)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlmodel import col, or_, select
 
 from api.auth.service import Caller
+from api.db import Page
 from api.financing.models import FinancingRow, OfferRow
 from api.financing.schemas import (
     BalanceOut,
@@ -45,15 +46,38 @@ class FinancingService(ChainService):
             raise NotFound(f"no financing {financing_id} visible to you", code="financing_not_found")
         return row
 
-    def for_caller(self, caller: Caller) -> list[FinancingRow]:
+    def for_caller(self, caller: Caller, page: Page | None = None) -> list[FinancingRow]:
+        """The caller's financings as holder or financier (financiers: also every open request), oldest
+        first; only ``page`` of them when given (paged in SQL)."""
         clauses = [FinancingRow.holder == caller.org_id, FinancingRow.financier == caller.org_id]
         if caller.role == "financier":
             clauses.append(FinancingRow.status == "requested")
-        query = select(FinancingRow).where(or_(*clauses)).order_by(col(FinancingRow.requested_block))
-        return list(self.session.exec(query))
+        query = (
+            select(FinancingRow)
+            .where(or_(*clauses))
+            .order_by(col(FinancingRow.requested_block), col(FinancingRow.financing_id))
+        )
+        return list(self.session.exec(page.query(query) if page else query))
 
     def out(self, row: FinancingRow, caller: Caller, receipt: Receipt | None = None) -> FinancingOut:
-        offers = self.session.exec(select(OfferRow).where(OfferRow.financing_id == row.financing_id))
+        out = self.outs([row], caller)[0]
+        out.tx = TxOut.of(receipt) if receipt else None
+        return out
+
+    def outs(self, rows: list[FinancingRow], caller: Caller) -> list[FinancingOut]:
+        """``rows`` as ``caller`` sees them, their offers read in one query for the page."""
+        offers: dict[str, list[OfferRow]] = {row.financing_id: [] for row in rows}
+        query = (
+            select(OfferRow)
+            .where(col(OfferRow.financing_id).in_(offers))
+            .order_by(col(OfferRow.offered_block), col(OfferRow.financier))
+        )
+        for offer in self.session.exec(query) if rows else ():
+            offers[offer.financing_id].append(offer)
+        return [self._out(row, caller, offers[row.financing_id]) for row in rows]
+
+    @staticmethod
+    def _out(row: FinancingRow, caller: Caller, offers: list[OfferRow]) -> FinancingOut:
         shown = [
             o for o in offers if caller.org_id in (row.holder, o.financier)
         ]  # offers are private to the two
@@ -89,7 +113,7 @@ class FinancingService(ChainService):
                 )
                 for o in shown
             ],
-            tx=TxOut.of(receipt) if receipt else None,
+            tx=None,
         )
 
     # --- writes -------------------------------------------------------------------------------

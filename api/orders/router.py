@@ -94,7 +94,7 @@ async def upload(
 def orders(caller: CallerDep, session: SessionDep, page: PageDep) -> list[OrderOut]:
     """Orders you are the buyer or the supplier of, oldest first, with their documents and timelines."""
     svc = OrdersService(session)
-    return svc.outs(page.of(svc.for_caller(caller)), caller)
+    return svc.outs(svc.for_caller(caller, page), caller)
 
 
 @router.get("/{order_id}", response_model=OrderOut)

@@ -11,6 +11,7 @@ from typing import Any
 from sqlmodel import col, or_, select
 
 from api.auth.service import Caller
+from api.db import Page
 from api.documents.models import StoredDocument
 from api.documents.service import anchor_document, purchase_order_document
 from api.orders.models import CarrierBooking, OrderRow
@@ -171,11 +172,14 @@ class OrdersService(ChainService):
             for row, history in zip(rows, events, strict=True)
         ]
 
-    def for_caller(self, caller: Caller) -> list[OrderRow]:
-        query = select(OrderRow).where(
-            or_(OrderRow.buyer == caller.org_id, OrderRow.supplier == caller.org_id)
+    def for_caller(self, caller: Caller, page: Page | None = None) -> list[OrderRow]:
+        """The caller's orders as buyer or supplier, oldest first; only ``page`` of them when given."""
+        query = (
+            select(OrderRow)
+            .where(or_(OrderRow.buyer == caller.org_id, OrderRow.supplier == caller.org_id))
+            .order_by(col(OrderRow.registered_block), col(OrderRow.order_id))
         )
-        return list(self.session.exec(query.order_by(col(OrderRow.registered_block))).all())
+        return list(self.session.exec(page.query(query) if page else query))
 
     def carried(self, caller: Caller) -> list[OrderRow]:
         """Orders the caller posted shipments on (a logistics provider's), oldest first."""

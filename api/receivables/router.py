@@ -33,7 +33,7 @@ def receivables(caller: CallerDep, session: SessionDep, page: PageDep) -> list[R
     """Receivables you issued, owe or hold (financiers also see those offered for financing), oldest first,
     each with its evidence and timeline."""
     svc = ReceivablesService(session)
-    return svc.outs(page.of(svc.for_caller(caller)), caller)
+    return svc.outs(svc.for_caller(caller, page), caller)
 
 
 @router.get("/receivables/{receivable_id}", response_model=ReceivableOut)

@@ -11,10 +11,12 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, time
 from decimal import Decimal
 
+from sqlalchemy import ColumnElement
 from sqlmodel import col, or_, select
 
 from api.auth.service import Caller
 from api.customs.service import evidence_for_order
+from api.db import Page
 from api.documents.models import StoredDocument
 from api.documents.service import anchor_document, documents_of_order
 from api.financing.models import FinancingRow
@@ -93,28 +95,25 @@ class ReceivablesService(ChainService):
         )
         return any(f.status == "requested" or f.financier == caller.org_id for f in financings)
 
-    def for_caller(self, caller: Caller) -> list[ReceivableRow]:
-        mine = or_(
-            ReceivableRow.creditor == caller.org_id,
-            ReceivableRow.debtor == caller.org_id,
-            ReceivableRow.holder == caller.org_id,
-        )
-        rows = list(
-            self.session.exec(select(ReceivableRow).where(mine).order_by(col(ReceivableRow.issued_block)))
-        )
+    def for_caller(self, caller: Caller, page: Page | None = None) -> list[ReceivableRow]:
+        """Receivables the caller issued, owes or holds (financiers: also those offered to them), oldest
+        first; only ``page`` of them when given (paged in SQL)."""
+        seen: list[ColumnElement[bool]] = [
+            col(ReceivableRow.creditor) == caller.org_id,
+            col(ReceivableRow.debtor) == caller.org_id,
+            col(ReceivableRow.holder) == caller.org_id,
+        ]
         if caller.role == "financier":
             offered = select(FinancingRow.receivable_id).where(
                 or_(FinancingRow.status == "requested", FinancingRow.financier == caller.org_id)
             )
-            known = {r.receivable_id for r in rows}
-            rows += [
-                r
-                for r in self.session.exec(
-                    select(ReceivableRow).where(col(ReceivableRow.receivable_id).in_(offered))
-                )
-                if r.receivable_id not in known
-            ]
-        return rows
+            seen.append(col(ReceivableRow.receivable_id).in_(offered))
+        query = (
+            select(ReceivableRow)
+            .where(or_(*seen))
+            .order_by(col(ReceivableRow.issued_block), col(ReceivableRow.receivable_id))
+        )
+        return list(self.session.exec(page.query(query) if page else query))
 
     def out(
         self, row: ReceivableRow, caller: Caller, receipt: Receipt | None = None, *, detail: bool = True

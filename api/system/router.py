@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -19,6 +18,7 @@ from prometheus_client import (
 )
 from sqlalchemy import text
 from sqlmodel import Session, select
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.carbon.models import IngestCounter
 
@@ -52,15 +52,31 @@ class Metrics:
         )
 
 
-async def record_request(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-    start = time.perf_counter()
-    response = await call_next(request)
-    route = request.scope.get("route")
-    path = getattr(route, "path", "unmatched")
-    metrics: Metrics = request.app.state.metrics
-    metrics.requests.labels(request.method, path, str(response.status_code)).inc()
-    metrics.latency.labels(request.method, path).observe(time.perf_counter() - start)
-    return response
+class RecordRequests:
+    """Counts every HTTP request and its latency per method, route and status (pure ASGI: a
+    ``BaseHTTPMiddleware`` costs a task and a response copy per request)."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app, self.metrics = app, metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start, status = time.perf_counter(), 500
+
+        async def sent(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sent)
+        finally:
+            path = getattr(scope.get("route"), "path", "unmatched")
+            self.metrics.requests.labels(scope["method"], path, str(status)).inc()
+            self.metrics.latency.labels(scope["method"], path).observe(time.perf_counter() - start)
 
 
 def _chain_health(request: Request) -> dict[str, Any] | None:
