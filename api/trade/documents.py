@@ -18,16 +18,12 @@ status timeline is attested on chain, not held here) and ``PaymentAdvice`` (the 
 from __future__ import annotations
 
 import csv
-import functools
 import io
 import json
-import operator
-import weakref
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from types import UnionType
-from typing import Annotated, Any, ClassVar, Literal, TypeVar, Union, get_args, get_origin
+from typing import Annotated, Any, ClassVar, Literal, TypeVar, get_args, get_origin
 
 from eth_utils import keccak
 from pydantic import (
@@ -630,92 +626,6 @@ def _may_hold_model(annotation: Any) -> bool:
     if get_origin(annotation) is Annotated:
         args = args[:1]
     return not args or any(_may_hold_model(a) for a in args if a is not type(None))
-
-
-# --- canonical hash, remembered per document instance ---------------------------------------------
-
-# Types whose values never change: a field holding one is the same value while it is the same object.
-_IMMUTABLE: frozenset[type] = frozenset({str, int, bool, Decimal, date, datetime, type(None)})
-# id(document) -> (a weak reference to it, what it was made of when hashed, the hash)
-_HASHES: dict[int, tuple[weakref.ref[BaseModel], list[object], bytes]] = {}
-
-
-def canonical_hash(doc: BaseModel) -> bytes:
-    """keccak256 of ``canonical_bytes(doc)``, remembered for this instance while it holds the same values.
-
-    Matching hashes every input document on every match, and the canonical JSON is most of its
-    cost. Documents are frozen, but a frozen model's lists (its lines) can still be changed in
-    place, and ``model_copy`` shares them with the copy: the hash is reused only while each field
-    and each line is the very object it was when hashed (lines are frozen models of immutable
-    values, so the same line objects mean the same bytes; a line's own ``__dict__`` written to
-    behind pydantic's back is not seen). A document of another shape (a field that may hold a
-    dict, a list of lists, a model that is not frozen) is hashed every time."""
-    content = _content(doc)
-    if content is None:
-        return keccak(canonical_bytes(doc))
-    key = id(doc)
-    known = _HASHES.get(key)
-    if (
-        known is not None
-        and known[0]() is doc
-        and len(known[1]) == len(content)
-        and all(map(operator.is_, known[1], content))
-    ):
-        return known[2]
-    digest = keccak(canonical_bytes(doc))
-    _HASHES[key] = (weakref.ref(doc, functools.partial(_forget, key)), content, digest)
-    return digest
-
-
-def _forget(key: int, _: object) -> None:
-    """The document hashed under ``key`` is gone (its id may be another object's next)."""
-    _HASHES.pop(key, None)
-
-
-def _content(doc: BaseModel) -> list[object] | None:
-    """The objects ``doc``'s canonical bytes are made of: its field values and the items of its lists
-    (``None`` when ``doc`` holds anything else than immutable values and lists of flat models)."""
-    if not _flat(type(doc), nested=True):
-        return None
-    content: list[object] = [type(doc)]
-    for value in doc.__dict__.values():
-        content.append(value)
-        kind = type(value)
-        if kind is list:
-            if not all(issubclass(k, BaseModel) and _flat(k) for k in set(map(type, value))):
-                return None
-            content.extend(value)
-        elif kind not in _IMMUTABLE:  # model_copy(update=...) puts values in unvalidated
-            return None
-    return content
-
-
-@functools.cache
-def _flat(model: type[BaseModel], *, nested: bool = False) -> bool:
-    """``model`` is frozen, has no extra fields (kept in a dict of their own) and its fields hold
-    immutable values only (``nested``: or lists of flat models). Told by the annotations:
-    validation makes the values fit them."""
-    config = model.model_config
-    return (
-        bool(config.get("frozen"))
-        and config.get("extra") != "allow"
-        and all(_immutable(field.annotation, nested) for field in model.model_fields.values())
-    )
-
-
-def _immutable(annotation: Any, nested: bool) -> bool:
-    if annotation in _IMMUTABLE:
-        return True
-    origin, args = get_origin(annotation), get_args(annotation)
-    if origin is Literal:
-        return True
-    if origin is Annotated:
-        return _immutable(args[0], nested)
-    if origin in (Union, UnionType):
-        return all(_immutable(a, nested) for a in args)
-    if nested and origin is list and isinstance(args[0], type) and issubclass(args[0], BaseModel):
-        return _flat(args[0])
-    return False
 
 
 def invoice_fingerprint(invoice: Invoice) -> bytes:

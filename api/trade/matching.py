@@ -42,7 +42,7 @@ from api.trade.documents import (
     Line,
     PurchaseOrder,
     Shipment,
-    canonical_hash,
+    canonical_bytes,
     canonical_json,
     invoice_fingerprint,
 )
@@ -172,7 +172,7 @@ def status_of(discrepancies: Iterable[Discrepancy]) -> Status:
 
 def input_hashes(documents: Iterable[BaseModel]) -> list[str]:
     """Hex keccak of each document's canonical bytes (unsorted; the result sorts its inputs)."""
-    return [canonical_hash(d).hex() for d in documents]
+    return [keccak(canonical_bytes(d)).hex() for d in documents]
 
 
 class Findings:
