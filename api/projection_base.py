@@ -15,7 +15,10 @@ M = TypeVar("M", bound=SQLModel)
 class EventProjection:
     """Builds ``tables`` from the events of ``contract``; events without a handler are ignored.
 
-    Handlers must be pure functions of the event sequence, so re-indexing gives the same rows."""
+    Handlers must be pure functions of the event sequence, so re-indexing gives the same rows. Their
+    changes are not flushed event by event: a query flushes what it may see (autoflush), the indexer
+    flushes the rest once per range. A deletion is flushed at once, since a flush inserts before it
+    deletes and the same unique key (an account's address) may be added again later in the range."""
 
     contract: ClassVar[str]
     tables: Sequence[type[SQLModel]]
@@ -26,7 +29,8 @@ class EventProjection:
         handler = getattr(self, f"_on_{event.name}", None)
         if handler is not None:
             handler(session, event)
-            session.flush()
+            if session.deleted:
+                session.flush()
 
     @staticmethod
     def _set(session: Session, model: type[M], key: object, **changes: object) -> M | None:

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 NAME = "indexer_catchup"
 TITLE = "indexer catch-up from an empty database against raw eth_getLogs"
 EVENTS_PER_ROUND = 6
+CHUNK = 25  # orders whose steps are pipelined together
 GAS = 600_000  # given, so a step's transactions are not each estimated before sending
 
 
@@ -94,19 +95,20 @@ def _logs(chain: Chain, head: int, addresses: list[Any]) -> int:
 
 def _order_rounds(chain: Chain, rounds: int) -> None:
     """``rounds`` purchase orders, each with its PO, bill of lading and goods receipt anchored and
-    recorded; each step's transactions pipelined by one ``send_many``."""
+    recorded, ``CHUNK`` orders at a time (so an order's events lie a few dozen blocks apart, as in a
+    real trade, not a whole catch-up range); each step's transactions pipelined by one ``send_many``."""
     from chain.client import org_key_name
     from chain.currencies import currency_bytes
     from chain.ids import number_hash, org_id
     from chain.trade_contracts import DocumentType
 
     buyer, carrier = org_key_name(org_id("acme-motors")), org_key_name(org_id("fastfreight"))
+    supplier, usd = org_id("shenzhen-precision"), currency_bytes("USD")
     tag = f"IC-{time.time_ns()}"
 
-    def anchor(key: str, kind: DocumentType, prefix: str) -> list[bytes]:
+    def anchor(key: str, kind: DocumentType, numbers: list[str]) -> list[bytes]:
         documents = chain.documents(key)
         assert documents.sender is not None
-        numbers = [f"{prefix}-{tag}-{i}" for i in range(rounds)]
         txs = [
             {**documents.tx("anchor", int(kind), number_hash(n), number_hash(f"{n}/body"), []), "gas": GAS}
             for n in numbers
@@ -122,13 +124,15 @@ def _order_rounds(chain: Chain, rounds: int) -> None:
             for r in orders.sender.send_many({**orders.tx(fn, *c), "gas": GAS} for c in calls)
         ]
 
-    supplier, usd = org_id("shenzhen-precision"), currency_bytes("USD")
-    pos = anchor(buyer, DocumentType.PURCHASE_ORDER, "PO")
-    registered = send(
-        buyer,
-        "registerOrder",
-        [(number_hash(f"PO-{tag}-{i}"), supplier, usd, 100_000, pos[i]) for i in range(rounds)],
-    )
-    ids = [bytes.fromhex(events[0].args["id"][2:]) for events in registered]
-    send(carrier, "recordShipment", list(zip(ids, anchor(carrier, DocumentType.SHIPMENT, "BL"), strict=True)))
-    send(buyer, "recordReceipt", list(zip(ids, anchor(buyer, DocumentType.GOODS_RECEIPT, "GR"), strict=True)))
+    for first in range(0, rounds, CHUNK):
+        chunk = range(first, min(rounds, first + CHUNK))
+        pos = anchor(buyer, DocumentType.PURCHASE_ORDER, [f"PO-{tag}-{i}" for i in chunk])
+        calls = [
+            (number_hash(f"PO-{tag}-{i}"), supplier, usd, 100_000, po)
+            for i, po in zip(chunk, pos, strict=True)
+        ]
+        ids = [bytes.fromhex(events[0].args["id"][2:]) for events in send(buyer, "registerOrder", calls)]
+        shipments = anchor(carrier, DocumentType.SHIPMENT, [f"BL-{tag}-{i}" for i in chunk])
+        send(carrier, "recordShipment", list(zip(ids, shipments, strict=True)))
+        receipts = anchor(buyer, DocumentType.GOODS_RECEIPT, [f"GR-{tag}-{i}" for i in chunk])
+        send(buyer, "recordReceipt", list(zip(ids, receipts, strict=True)))

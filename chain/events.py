@@ -9,7 +9,7 @@ from eth_abi import decode as abi_decode
 from eth_utils import keccak, to_checksum_address
 from hexbytes import HexBytes
 
-from chain.reverts import _canonical_type, _jsonable
+from chain.reverts import _canonical_type, _checksum, _jsonable
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,35 @@ def _int(value: Any) -> int:
     return int(value, 16) if isinstance(value, str) else int(value)
 
 
+def _bytes(value: Any) -> bytes:
+    if isinstance(value, str) and value[:2] in ("0x", "0X"):
+        return bytes.fromhex(value[2:])
+    return bytes(HexBytes(value))
+
+
+def _topic_reader(kind: str) -> str:
+    """How an indexed value of type ``kind`` is read from its topic: ``hex`` (a bytes32, or the hash a
+    dynamic value is indexed by), ``uint`` and ``address`` read directly (what eth_abi would give,
+    without its per-call set-up), ``abi`` through eth_abi."""
+    if kind in ("string", "bytes", "bytes32") or kind.endswith("]") or kind.startswith("("):
+        return "hex"
+    if kind == "address" or (kind.startswith("uint") and kind[4:].isdigit()):
+        return kind.rstrip("0123456789")
+    return "abi"
+
+
+def _topic_value(reader: str, kind: str, topic: Any) -> Any:
+    word = _hex(topic)
+    if reader == "hex":
+        return word
+    # a value whose padding is not zero goes to eth_abi, which refuses it
+    if reader == "uint" and (value := int(word, 16)) < 1 << int(kind[4:]):
+        return value
+    if reader == "address" and word[2:26] == "0" * 24:
+        return _checksum("0x" + word[26:])
+    return _jsonable(abi_decode([kind], bytes.fromhex(word[2:]))[0], kind)
+
+
 @dataclass(frozen=True)
 class _EventSpec:
     """What decoding one event needs, worked out once from its ABI entry (not again for every log)."""
@@ -43,7 +72,7 @@ class _EventSpec:
     address: str  # checksummed
     name: str
     inputs: tuple[str, ...]  # every argument's name, in ABI order
-    indexed: tuple[tuple[str, str, bool], ...]  # (name, canonical type, hashed: a dynamic value's hash)
+    indexed: tuple[tuple[str, str, str], ...]  # (name, canonical type, how its topic is read)
     plain: tuple[tuple[str, str], ...]  # (name, canonical type) of the data's values
     plain_types: tuple[str, ...]
 
@@ -53,8 +82,7 @@ def _spec(contract: str, address: str, item: dict[str, Any]) -> _EventSpec:
     for p in item["inputs"]:
         if p.get("indexed"):
             kind = _canonical_type(p)
-            hashed = kind in ("string", "bytes") or kind.endswith("]") or kind.startswith("(")
-            indexed.append((p["name"], kind, hashed))
+            indexed.append((p["name"], kind, _topic_reader(kind)))
     plain = tuple((p["name"], _canonical_type(p)) for p in item["inputs"] if not p.get("indexed"))
     return _EventSpec(
         contract=contract,
@@ -96,14 +124,12 @@ class EventDecoder:
         if spec is None:
             return None
         values: dict[str, Any] = {}
-        for (name, kind, hashed), topic in zip(spec.indexed, topics[1:], strict=True):
-            if hashed:
-                values[name] = _hex(topic)  # dynamic indexed values are hashed
-            else:
-                values[name] = _jsonable(abi_decode([kind], bytes(HexBytes(topic)))[0], kind)
-        decoded = abi_decode(spec.plain_types, bytes(HexBytes(log["data"])))
-        for (name, kind), value in zip(spec.plain, decoded, strict=True):
-            values[name] = _jsonable(value, kind)
+        for (name, kind, reader), topic in zip(spec.indexed, topics[1:], strict=True):
+            values[name] = _topic_value(reader, kind, topic)
+        if spec.plain:
+            decoded = abi_decode(spec.plain_types, _bytes(log["data"]))
+            for (name, kind), value in zip(spec.plain, decoded, strict=True):
+                values[name] = _jsonable(value, kind)
         return ChainEvent(
             contract=spec.contract,
             name=spec.name,

@@ -28,6 +28,7 @@ from typing import Any, Protocol, runtime_checkable
 from eth_utils import keccak
 from hexbytes import HexBytes
 from sqlalchemy import Engine, Table, delete, insert, text, update
+from sqlalchemy import event as sa_event
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
 from web3.exceptions import BlockNotFound
@@ -287,6 +288,7 @@ class Indexer:
             raise ChainError(f"block {end} changed while indexing (a reorg); the next step rolls back")
         events = [e for e in map(self.decoder.decode, logs) if e is not None]
         with Session(self.engine) as session:
+            _hold_rows(session)
             _lock_index(session)
             cp = session.get(IndexerCheckpoint, CHECKPOINT)
             current = cp.block_number if cp is not None else self.start_block - 1
@@ -330,6 +332,32 @@ def _lock_index(session: Session) -> None:
     """Hold the index's lock until the session's transaction ends (PostgreSQL; SQLite serialises writers)."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": INDEX_LOCK})
+
+
+def _hold_rows(session: Session) -> None:
+    """Keep every row ``session`` loads or stores referenced until it closes (SQLAlchemy's "strong
+    reference" recipe). The identity map holds rows weakly: a row an event stored or changed was dropped
+    once flushed, and the next event of the same order or receivable read it again with a SELECT, whose
+    autoflush wrote the rows one event at a time. Held, it is found in the map, and the range's changes
+    go to the database together (as executemany) when the checkpoint is written."""
+    held: dict[int, object] = {}
+    session.info["held rows"] = held
+
+    def hold(_: Session, row: object) -> None:
+        held[id(row)] = row
+
+    def release(_: Session, row: object) -> None:
+        held.pop(id(row), None)
+
+    for name in (
+        "pending_to_persistent",
+        "deleted_to_persistent",
+        "detached_to_persistent",
+        "loaded_as_persistent",
+    ):
+        sa_event.listen(session, name, hold)
+    for name in ("persistent_to_detached", "persistent_to_deleted", "persistent_to_transient"):
+        sa_event.listen(session, name, release)
 
 
 def _event_row(event: ChainEvent) -> dict[str, Any]:

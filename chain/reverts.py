@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from eth_abi import decode as abi_decode
-from eth_utils import keccak, to_checksum_address, to_hex
+from eth_utils import keccak, to_checksum_address
 
 from chain.errors import ChainError, ChainRevert
 
@@ -90,7 +90,7 @@ def _jsonable(value: Any, kind: str = "") -> Any:
     if kind == "address":
         return _checksum(value)
     if isinstance(value, bytes):
-        return to_hex(value)
+        return "0x" + value.hex()  # as eth_utils.to_hex, without its argument checks
     if isinstance(value, list | tuple):
         return [_jsonable(v, kind.removesuffix("[]")) for v in value]
     return value

@@ -185,3 +185,24 @@ def test_an_index_of_another_deployment_is_rebuilt(harness: ChainHarness, engine
     with Session(engine) as session:
         checkpoint = session.get(IndexerCheckpoint, CHECKPOINT)
         assert checkpoint is not None and checkpoint.deployment == harness.manifest.address("Participants")
+
+
+def test_an_account_removed_and_added_again_in_one_range_is_kept(
+    harness: ChainHarness, engine: Engine, tmp_path: Path
+) -> None:
+    """A range's projected rows are flushed together, except a deletion, which goes first: the address
+    removed is unique, and the same address added again after it in the range must not collide."""
+    _, key = make_org(harness, "readded")
+    member = harness.chain.participants(key)
+    extra = harness.new_key("readded-extra")
+    member.add_account(extra)
+    member.remove_account(extra)
+    member.add_account(extra)
+
+    Indexer(harness.chain, engine, [ParticipantsProjection()]).sync()
+    block_by_block = _engine(tmp_path / "steps.db")
+    Indexer(harness.chain, block_by_block, [ParticipantsProjection()], batch_blocks=1).sync()
+
+    rows = _rows(engine)
+    assert [a["address"] for a in rows["accounts"] if a["address"] == extra] == [extra]
+    assert _rows(block_by_block) == rows
