@@ -175,12 +175,12 @@ class Sender:
                         f"the node refused the transaction: {exc}" + (f" ({context})" if context else "")
                     ) from exc
                 self._nonce += 1
-                if self.outbox:
-                    self.outbox.mark(tx_hash, SENT)
-                return Pending(tx_hash, full["nonce"], full, context)
+            if self.outbox:  # outside the key's lock: the next transaction need not wait for it
+                self.outbox.mark(tx_hash, SENT)
         except BaseException:
             self._slots.release()
             raise
+        return Pending(tx_hash, full["nonce"], full, context)
 
     def wait(self, pending: Pending) -> Receipt:
         """Wait for ``pending``'s receipt; a reverted transaction raises its decoded error."""
