@@ -2,10 +2,19 @@
 
 Checks, in order: size and JSON shape, signature (fast EIP-712 recovery), topic, clock skew,
 plausible range (the local checks first), device known and the signing key valid at the reading's
-time (from DeviceRegistry, cached), binding, sequence (replays rejected, gaps counted).
+time (from DeviceRegistry, cached), binding, sequence (replays rejected).
 Every rejection is counted by reason.
-A message the broker delivers twice (same device, sequence and signature) is accepted once; the
-second copy is counted as ``duplicate``.
+
+Replay protection is a seen-set kept by the database: a device's sequence is accepted once (the
+unique ``(device_id, sequence)`` of ``iot_readings``, which every oracle instance shares), in any
+order. A message the broker delivers twice (same device, sequence and signature) is accepted once
+and the second copy counted as ``duplicate``; another reading with a sequence already used is
+``replayed``. Sequences need not increase: oracle instances sharing a subscription, or a
+redelivery after a reconnect, see a device's readings out of order, and refusing a sequence below
+the highest stored one refused genuine readings (and acknowledged them: they were lost). Age is
+bounded by the clock-skew check instead, so a captured reading cannot be brought back later
+than ``max_skew`` seconds. Sequence jumps are counted as ``gap``, readings that arrive after a
+later one of their device as ``late`` (both only for monitoring).
 Messages are handled in groups (group commit): the checks that need no database run per message,
 then sequences are judged and every outcome of the group is written in one transaction.
 """
@@ -19,9 +28,9 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Any, Protocol, cast
 
-from sqlalchemy import Engine, Table, func, insert
+from sqlalchemy import CursorResult, Engine, Table, func, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -35,6 +44,7 @@ from iot.topics import parse_readings_topic
 log = logging.getLogger(__name__)
 
 READINGS: Table = ReadingRow.__table__  # type: ignore[attr-defined]
+COUNTERS: Table = IngestCounter.__table__  # type: ignore[attr-defined]
 
 REASONS = (
     "oversized",
@@ -151,7 +161,6 @@ class Ingestor:
         self.devices = devices
         self.max_skew = max_skew
         self.clock = clock
-        self._last_seq: dict[str, int] = {}  # committed sequences only
         self._lock = threading.Lock()
 
     def handle(self, topic: str, payload: bytes) -> Outcome:
@@ -215,10 +224,10 @@ class Ingestor:
         outcomes: list[Outcome] = []
         with Session(self.engine) as session:
             seen = self._stored(session, valid)  # (device, sequence) -> signature, this group's included
-            last = self._last_sequences(session, {v.device for v in valid})
+            highest = self._highest(session, {v.device for v in valid})
             received_at, accepted = datetime.now(UTC), []
             for c in checked:
-                outcome = c if isinstance(c, Outcome) else self._sequence(c, seen, last, counts)
+                outcome = c if isinstance(c, Outcome) else self._sequence(c, seen, highest, counts)
                 if outcome.accepted and isinstance(c, _Valid):
                     accepted.append(_row(c, received_at))
                 outcomes.append(outcome)
@@ -227,32 +236,31 @@ class Ingestor:
             for name, n in counts.items():
                 self._count(session, name, n)
             session.commit()
-        self._last_seq.update({device: seq for device, seq in last.items() if seq is not None})
         return outcomes
 
     @staticmethod
     def _sequence(
-        v: _Valid, seen: dict[tuple[str, int], str], last: dict[str, int | None], counts: Counter[str]
+        v: _Valid, seen: dict[tuple[str, int], str], highest: dict[str, int], counts: Counter[str]
     ) -> Outcome:
-        """The reading's fate by its sequence; an accepted one joins ``seen`` and ``last``."""
-        seq, previous = v.reading.sequence, last.get(v.device)
-        if (v.device, seq) in seen:
-            if seen[(v.device, seq)] == v.signature:
+        """The reading's fate by its sequence (once per device, in any order); an accepted one joins
+        ``seen`` and raises ``highest``."""
+        seq, previous = v.reading.sequence, highest.get(v.device)
+        used = seen.get((v.device, seq))
+        if used is not None:
+            if used == v.signature:
                 counts["duplicate"] += 1  # a redelivery, or the same message replayed: counted, not stored
                 return Outcome(False, "duplicate", "already accepted (a redelivery)")
-            outcome = _rejected("replayed", f"sequence {seq} of {v.device} was used already", v.payload)
-        elif previous is not None and seq < previous:
-            outcome = _rejected("replayed", f"sequence {seq} after {previous} for {v.device}", v.payload)
-        else:
+            counts["rejected:replayed"] += 1
+            return _rejected("replayed", f"sequence {seq} of {v.device} was used already", v.payload)
+        if previous is None or seq > previous:
             if previous is not None and seq > previous + 1:
                 counts["gap"] += 1
-                log.info("gap for %s: %s after %s", v.device, seq, previous)
-            seen[(v.device, seq)] = v.signature
-            last[v.device] = seq
-            counts["accepted"] += 1
-            return Outcome(True)
-        counts[f"rejected:{outcome.reason}"] += 1
-        return outcome
+            highest[v.device] = seq
+        else:
+            counts["late"] += 1  # a later sequence arrived first (another instance, or a redelivery)
+        seen[(v.device, seq)] = v.signature
+        counts["accepted"] += 1
+        return Outcome(True)
 
     @staticmethod
     def _stored(session: Session, valid: Sequence[_Valid]) -> dict[tuple[str, int], str]:
@@ -267,27 +275,31 @@ class Ingestor:
         )
         return {(device, int(seq)): signature for device, seq, signature in rows}
 
-    def _last_sequences(self, session: Session, devices: set[str]) -> dict[str, int | None]:
-        last: dict[str, int | None] = {d: self._last_seq.get(d) for d in devices}
-        unknown = [d for d, seq in last.items() if seq is None]
-        if unknown:
-            rows = session.exec(
-                select(ReadingRow.device_id, func.max(ReadingRow.sequence))
-                .where(col(ReadingRow.device_id).in_(unknown))
-                .group_by(col(ReadingRow.device_id))
-            )
-            last.update({device: int(seq) for device, seq in rows if seq is not None})
-        return last
+    @staticmethod
+    def _highest(session: Session, devices: set[str]) -> dict[str, int]:
+        """The highest stored sequence of each of ``devices`` that has readings (for ``gap``/``late``).
+
+        One scalar subquery per device: each is an index seek on ``(device_id, sequence)``, where a
+        ``GROUP BY`` would read every reading of those devices."""
+        if not devices:
+            return {}
+        ordered = sorted(devices)
+        highest = [
+            select(func.max(READINGS.c.sequence)).where(READINGS.c.device_id == device).scalar_subquery()
+            for device in ordered
+        ]
+        row = session.execute(select(*highest)).one()
+        return {device: int(seq) for device, seq in zip(ordered, row, strict=True) if seq is not None}
 
     @staticmethod
     def _count(session: Session, name: str, n: int = 1) -> None:
-        row = session.get(IngestCounter, name)
-        if row is None:
-            session.add(IngestCounter(name=name, count=n))
-        else:
-            row.count += n
-            session.add(row)
-        session.flush()
+        """Add ``n`` to counter ``name`` (its row is made on first use; a race with another instance
+        making it too fails the transaction with an ``IntegrityError``, and the group is judged again)."""
+        added = session.execute(
+            update(COUNTERS).where(COUNTERS.c.name == name).values(count=COUNTERS.c.count + n)
+        )
+        if cast(CursorResult[Any], added).rowcount == 0:
+            session.execute(insert(COUNTERS).values(name=name, count=n))
 
 
 def _rejected(reason: str, detail: str, payload: bytes) -> Outcome:

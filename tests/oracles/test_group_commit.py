@@ -78,7 +78,7 @@ def test_one_group_judges_sequences_against_itself_and_fails_whole(
         (topic_a, first),  # the same message twice in one group: a redelivery
         (topic_b, _signed(h, fleet, b, 1)),
         (topic_b, _signed(h, fleet, b, 4)),  # a gap
-        (topic_b, _signed(h, fleet, b, 3)),  # after 4, in the same group: a replay
+        (topic_b, _signed(h, fleet, b, 3)),  # after 4, in the same group: late, and accepted
         (topic_a, _signed(h, fleet, a, 3, value=-5)),  # out of range
     ]
     expected = [
@@ -88,7 +88,7 @@ def test_one_group_judges_sequences_against_itself_and_fails_whole(
         "duplicate",
         Outcome(True),
         Outcome(True),
-        "replayed",
+        Outcome(True),
         "out_of_range",
     ]
 
@@ -100,15 +100,16 @@ def test_one_group_judges_sequences_against_itself_and_fails_whole(
     outcomes = ingestor.handle_group(group)  # judged as if the failed attempt never happened
     assert [o if o.accepted else o.reason for o in outcomes] == expected
     assert counters(db_engine) == {
-        "accepted": 4,
+        "accepted": 5,
         "duplicate": 1,
         "gap": 1,
-        "rejected:replayed": 2,
+        "late": 1,
+        "rejected:replayed": 1,
         "rejected:out_of_range": 1,
     }
     a_hex, b_hex = "0x" + a.hex(), "0x" + b.hex()
     assert _stored(db_engine) == sorted(
-        [(a_hex, 1, 1_500), (a_hex, 2, 1_500), (b_hex, 1, 1_500), (b_hex, 4, 1_500)]
+        [(a_hex, 1, 1_500), (a_hex, 2, 1_500), (b_hex, 1, 1_500), (b_hex, 3, 1_500), (b_hex, 4, 1_500)]
     )
 
     # later groups are judged against what is committed; a fresh instance reads it from the database
@@ -122,7 +123,41 @@ def test_one_group_judges_sequences_against_itself_and_fails_whole(
     )
     assert [o.reason for o in ingestor.handle_group(later[:2])] == ["duplicate", "replayed"]
     assert fresh.handle(*later[2]) == Outcome(True)
-    assert counters(db_engine)["accepted"] == 5 and counters(db_engine)["rejected:replayed"] == 3
+    assert counters(db_engine)["accepted"] == 6 and counters(db_engine)["rejected:replayed"] == 2
+
+
+def test_two_instances_take_a_devices_readings_in_any_order_and_each_once(
+    harness: ChainHarness, db_engine: Engine
+) -> None:
+    """Instances sharing a subscription see one device's readings split between them and out of
+    order. The seen-set is the database's: every reading is stored exactly once, none is refused
+    because a later sequence was stored first, and a sequence reused by either instance is refused."""
+    h = harness
+    fleet = _fleet(h, 1)
+    (meter,) = fleet.devices
+    topic = readings_topic(fleet.owner.org, meter)
+    one, two = (
+        Ingestor(db_engine, ReadingVerifier(fleet.domain), ChainDevices(h.chain.devices()), clock=fleet.clock)
+        for _ in range(2)
+    )
+    readings = {seq: (topic, _signed(h, fleet, meter, seq)) for seq in range(1, 9)}
+    # the broker alternates between the instances; the second commits its share first
+    assert all(o.accepted for o in two.handle_group([readings[s] for s in (2, 4, 6, 8)]))
+    assert all(o.accepted for o in one.handle_group([readings[s] for s in (1, 3, 5, 7)]))
+    # a redelivery to the other instance (after a reconnect) is a duplicate, not a second row
+    assert one.handle(*readings[8]).reason == "duplicate"
+    # a reading reusing a stored sequence is a replay, whichever instance stored it
+    assert one.handle(topic, _signed(h, fleet, meter, 4, value=9_999)).reason == "replayed"
+    assert two.handle(topic, _signed(h, fleet, meter, 3, value=9_999)).reason == "replayed"
+    meter_hex = "0x" + meter.hex()
+    assert _stored(db_engine) == [(meter_hex, seq, 1_500) for seq in range(1, 9)]
+    assert counters(db_engine) == {
+        "accepted": 8,
+        "gap": 3,  # 2 -> 4 -> 6 -> 8 at the second instance
+        "late": 4,  # 1, 3, 5 and 7 arrived after 8
+        "duplicate": 1,
+        "rejected:replayed": 2,
+    }
 
 
 @pytest.mark.broker

@@ -1,6 +1,7 @@
-"""Hostile device readings through the real IoT oracle and Mosquitto: replayed, reordered, signed by a
-revoked, an unregistered or a mangled key, bound to another deployment, or altered after signing.
-Each is refused and counted by reason, and nothing of them is stored or anchored."""
+"""Hostile device readings through the real IoT oracle and Mosquitto: replayed, signed by a revoked,
+an unregistered or a mangled key, bound to another deployment, or altered after signing. Each is
+refused and counted by reason, and nothing of them is stored or anchored. A genuine reading that
+arrives after a later one of its device (reordered) is no replay: it is stored, once."""
 
 from __future__ import annotations
 
@@ -65,10 +66,11 @@ def _message(
     domain: Domain | None = None,
     mangle: Callable[[bytes], bytes] = lambda sig: sig,
     tamper: dict[str, object] | None = None,
+    value: int = 1_500,
 ) -> tuple[str, bytes]:
-    """A reading of 1.5 kWh signed by ``key`` (the device's first key) under ``domain`` (the fleet's),
-    its signature mangled, then fields of its JSON payload changed by ``tamper``."""
-    reading = Reading(device, seq, int(fleet.clock()), "electricity_kwh", 1_500, "kWh", FACTORY)
+    """A reading of ``value`` thousandths of a kWh signed by ``key`` (the device's first key) under
+    ``domain`` (the fleet's), its signature mangled, then fields of its JSON payload changed by ``tamper``."""
+    reading = Reading(device, seq, int(fleet.clock()), "electricity_kwh", value, "kWh", FACTORY)
     signer = key or device_key(h.chain.keystore, device)
     payload = to_payload(reading, mangle(sign_reading(signer, domain or fleet.domain, reading)))
     if tamper:
@@ -102,7 +104,7 @@ def test_replayed_reordered_revoked_unknown_and_altered_readings_are_refused_and
     registry = h.chain.require_manifest().address("DeviceRegistry")
     hostile = {
         "duplicate": [good[1]],  # the same message again, byte for byte
-        "replayed": [_message(h, fleet, reordered, 9)],  # older than sequence 10, never seen before
+        "replayed": [_message(h, fleet, reordered, 10, value=1_499)],  # sequence 10 again, signed anew
         "revoked_key": [_message(h, fleet, rotated, 3)],  # signed by the rotated-out key
         "unknown_key": [
             _message(h, fleet, meter, 5, key=Account.create()),  # a key registered to no device
@@ -118,6 +120,7 @@ def test_replayed_reordered_revoked_unknown_and_altered_readings_are_refused_and
         ],
     }
     refused = sum(len(messages) for messages in hostile.values())
+    late = _message(h, fleet, reordered, 9)  # genuine, after sequence 10: accepted, counted as late
 
     stop = threading.Event()
     worker = threading.Thread(target=oracle.run, args=(stop,))
@@ -126,13 +129,18 @@ def test_replayed_reordered_revoked_unknown_and_altered_readings_are_refused_and
         assert oracle.connected.wait(10)
         _publish(mqtt_url, good)
         _wait(lambda: counters(engine).get("accepted") == len(good))
-        _publish(mqtt_url, [m for messages in hostile.values() for m in messages])
-        _wait(lambda: sum(n for name, n in _counts(engine).items() if name != "accepted") == refused)
+        _publish(mqtt_url, [*(m for messages in hostile.values() for m in messages), late])
+        _wait(
+            lambda: (
+                sum(n for name, n in _counts(engine).items() if name not in ("accepted", "late")) == refused
+                and counters(engine).get("accepted") == len(good) + 1
+            )
+        )
 
         def all_anchored() -> bool:
             with Session(engine) as session:
                 batches = session.exec(select(ReadingBatchRow)).all()
-            return sum(b.count for b in batches if b.status == "anchored") == len(good)
+            return sum(b.count for b in batches if b.status == "anchored") == len(good) + 1
 
         _wait(all_anchored)
     finally:
@@ -140,7 +148,8 @@ def test_replayed_reordered_revoked_unknown_and_altered_readings_are_refused_and
         worker.join(30)
 
     assert _counts(engine) == {
-        "accepted": len(good),
+        "accepted": len(good) + 1,
+        "late": 1,
         "duplicate": 1,
         "rejected:replayed": 1,
         "rejected:revoked_key": 1,
@@ -151,13 +160,13 @@ def test_replayed_reordered_revoked_unknown_and_altered_readings_are_refused_and
         rows = session.exec(select(ReadingRow)).all()
         roots = {b.root for b in session.exec(select(ReadingBatchRow)).all()}
     m, r, o = ("0x" + d.hex() for d in (meter, rotated, reordered))
-    expected = {(m, 1), (m, 2), (m, 3), (m, 4), (r, 2), (o, 10)}
+    expected = {(m, 1), (m, 2), (m, 3), (m, 4), (r, 2), (o, 9), (o, 10)}
     assert {(row.device_id, int(row.sequence)) for row in rows} == expected
     assert {int(row.value_milli) for row in rows} == {1_500}  # the altered 9999 never got in
     assert next(row.signer for row in rows if row.device_id == r) == new_key.address
     carbon = h.chain.carbon()
     anchored = [carbon.call("batch", bytes.fromhex(root[2:])) for root in roots]  # (oracle, count, ...)
-    assert sum(int(batch[1]) for batch in anchored) == len(good)  # on chain too
+    assert sum(int(batch[1]) for batch in anchored) == len(good) + 1  # on chain too
     for row in rows:
         proof = [bytes.fromhex(p[2:]) for p in json.loads(row.proof or "[]")]
         assert carbon.verify_reading(bytes.fromhex(row.batch_root[2:]), proof, leaf_value(row))  # type: ignore[index]
