@@ -3,7 +3,10 @@
 Reads events of the deployed contracts in bounded block ranges (``eth_getLogs``
 with address and topic filters), up to ``head - confirmations``. Each range is
 stored with the hashes of its blocks in one database transaction, together with
-what the projections derive from it. Before each step the last indexed block's
+what the projections derive from it: the range's events and block hashes as one
+INSERT each, the per-event projections' changes flushed together when the
+checkpoint is written (a deletion at once), range projections' rows (mentions) as
+one INSERT. Before each step the last indexed block's
 hash is compared with the chain; on a mismatch (a reorg) the orphaned rows are
 deleted back to the fork point and the projections are rebuilt from the kept
 events. ``reindex`` wipes the index and projections and rebuilds them from the
@@ -302,10 +305,12 @@ class Indexer:
                 self._record_blocks(session, start, end, {e.block_number: e.block_hash for e in events})
                 if events:
                     session.execute(insert(EVENTS), [_event_row(e) for e in events])
-            except IntegrityError:  # SQLite: another process stored this range first
+            except IntegrityError:  # SQLite: another process stored this range first …
                 session.rollback()
                 cp = session.get(IndexerCheckpoint, CHECKPOINT)
-                return cp.block_number if cp is not None else self.start_block - 1
+                if cp is None or cp.block_number == start - 1:
+                    raise  # … else rows beyond the checkpoint: an error, not a range to try again
+                return cp.block_number
             self._project(session, events)
             session.merge(
                 IndexerCheckpoint(
