@@ -126,10 +126,14 @@ class Write:
         """A domain service wired to the app's chain and indexer (503 ``chain_unavailable`` without them).
 
         If the node lost transactions of ours (it restarted from an older state), they are sent again
-        first, so the write sees what was acknowledged before it."""
+        first, and the index is brought up to the head, so the write sees what was acknowledged before
+        it: after such a restart the index rolls back what the node lost, and a write reading the index
+        before the transactions sent again were indexed found no such object (404)."""
         service = cls.for_request(self.session, self.request)
         if service.chain is not None:
             service.chain.catch_up_lost()
+        if service.indexer is not None:
+            service.indexer.sync()
         return service
 
     def once(self, body: BaseModel | None, status: int, run: Callable[[], Any]) -> JSONResponse:

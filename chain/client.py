@@ -87,11 +87,20 @@ class NodeProvider(HTTPProvider):
         try:
             return super()._make_request(method, request_data)
         except requests.RequestException as exc:
-            raise Unavailable(
-                f"the chain node at {self.endpoint_uri} did not answer {method} ({type(exc).__name__}); "
-                "retry once it is reachable",
-                code="chain_unavailable",
-            ) from exc
+            raise self._unavailable(method, exc) from exc
+
+    def make_batch_request(self, batch_requests: list[tuple[RPCEndpoint, Any]]) -> Any:
+        try:
+            return super().make_batch_request(batch_requests)
+        except requests.RequestException as exc:
+            raise self._unavailable(f"a batch of {len(batch_requests)} calls", exc) from exc
+
+    def _unavailable(self, what: str, exc: Exception) -> Unavailable:
+        return Unavailable(
+            f"the chain node at {self.endpoint_uri} did not answer {what} ({type(exc).__name__}); "
+            "retry once it is reachable",
+            code="chain_unavailable",
+        )
 
 
 def connect_web3(url: str) -> Web3:

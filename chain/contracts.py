@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Self
+from typing import Any, Literal, Self
 
 from eth_utils import to_checksum_address
 from hexbytes import HexBytes
@@ -53,9 +53,10 @@ class BoundContract:
     def tx(self, fn: str, *args: Any) -> dict[str, Any]:
         return {"to": self.address, "data": self.encode(fn, *args)}
 
-    def call(self, fn: str, *args: Any) -> Any:
+    def call(self, fn: str, *args: Any, block: Literal["latest", "pending"] = "latest") -> Any:
+        """A read of ``fn``; ``block="pending"`` also sees transactions the node holds but has not mined."""
         try:
-            return self._contract.functions[fn](*args).call()
+            return self._contract.functions[fn](*args).call(block_identifier=block)
         except (ContractCustomError, ContractLogicError, ContractPanicError) as exc:
             data = exc.data if isinstance(exc.data, str) else None
             raise self.decoder.decode(data, context=f"{self.name}.{fn}") from exc

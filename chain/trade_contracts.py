@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
@@ -221,6 +222,15 @@ class ReceivablesContract(BoundContract):
         return bytes(self.call("holderOf", receivable))
 
 
+_ALLOWANCE_LOCKS: dict[tuple[str, str, str], threading.Lock] = {}
+_ALLOWANCE_LOCKS_GUARD = threading.Lock()
+
+
+def _allowance_lock(owner: str, token: str, spender: str) -> threading.Lock:
+    with _ALLOWANCE_LOCKS_GUARD:
+        return _ALLOWANCE_LOCKS.setdefault((owner.lower(), token.lower(), spender.lower()), threading.Lock())
+
+
 class SettlementTokenContract(BoundContract):
     def mint(self, to: str, amount: int) -> Receipt:
         return self.transact("mint", to, amount)
@@ -233,10 +243,16 @@ class SettlementTokenContract(BoundContract):
 
     def ensure_allowance(self, spender: str, amount: int) -> None:
         """Let ``spender`` (a platform contract's cash leg) move at least ``amount`` of the sender's tokens;
-        approves without limit, once, when the current allowance is short."""
+        approves without limit, once, when the current allowance is short.
+
+        Two writes of one organisation at once (two offers of a bank) both read a short allowance and
+        both approved: the check and the approval hold one lock per key, token and spender, and the
+        allowance is read at ``pending``, so an approval the node holds unmined (sent again after a
+        node restart, or whose receipt was lost) counts."""
         assert self.sender is not None, "bind a sender with .as_()"
-        if int(self.call("allowance", self.sender.address, spender)) < amount:
-            self.approve(spender, 2**256 - 1)
+        with _allowance_lock(self.sender.address, self.address, spender):
+            if int(self.call("allowance", self.sender.address, spender, block="pending")) < amount:
+                self.approve(spender, 2**256 - 1)
 
     def balance_of(self, account: str) -> int:
         return int(self.call("balanceOf", account))
