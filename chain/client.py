@@ -9,7 +9,11 @@ from typing import Any, TypeVar
 
 import requests
 from web3 import HTTPProvider, Web3
-from web3.providers.rpc.utils import REQUEST_RETRY_ALLOWLIST, ExceptionRetryConfiguration
+from web3.providers.rpc.utils import (
+    REQUEST_RETRY_ALLOWLIST,
+    ExceptionRetryConfiguration,
+    check_if_retry_on_failure,
+)
 from web3.types import RPCEndpoint
 
 from chain.carbon_contracts import CarbonCreditsContract, CarbonLedgerContract, DeviceRegistryContract
@@ -90,10 +94,22 @@ class NodeProvider(HTTPProvider):
             raise self._unavailable(method, exc) from exc
 
     def make_batch_request(self, batch_requests: list[tuple[RPCEndpoint, Any]]) -> Any:
-        try:
-            return super().make_batch_request(batch_requests)
-        except requests.RequestException as exc:
-            raise self._unavailable(f"a batch of {len(batch_requests)} calls", exc) from exc
+        """web3's JSON-RPC batch, retried as single reads are (a refused or reset connection, with the same
+        backoff) when every call in it is one web3 retries: a node restarting is waited for, briefly."""
+        retry = self.exception_retry_configuration
+        reads = retry is not None and all(
+            check_if_retry_on_failure(m, retry.method_allowlist) for m, _ in batch_requests
+        )
+        attempts = retry.retries if retry is not None and reads else 1
+        for attempt in range(attempts):
+            try:
+                return super().make_batch_request(batch_requests)
+            except requests.RequestException as exc:
+                retried = retry is not None and isinstance(exc, tuple(retry.errors))
+                if retry is None or not retried or attempt == attempts - 1:
+                    raise self._unavailable(f"a batch of {len(batch_requests)} calls", exc) from exc
+                time.sleep(retry.backoff_factor * 2**attempt)
+        raise AssertionError("unreachable")
 
     def _unavailable(self, what: str, exc: Exception) -> Unavailable:
         return Unavailable(
