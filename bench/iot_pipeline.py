@@ -1,6 +1,8 @@
 """IoT ingestion: readings/s from MQTT publish to anchored proof, against raw baselines from the same run.
 
-Baselines: the raw broker rate (QoS 1 publish -> subscriber, no processing), raw signature checks
+Baselines: the raw broker rate (the same signed payloads published the same way, QoS 1 and at most
+``IN_FLIGHT`` ahead of what the subscriber took, to a subscriber with the oracle's receive maximum
+that does nothing with them), raw signature checks
 (eth-account's generic EIP-712 recovery and the oracle's fast path), and gas: one anchored batch
 per reading versus a batch of many. Then the same readings again through two oracle processes
 (``python -m oracles.iot``) sharing the subscription (MQTT 5 ``$share/<group>/…``), with their peak
@@ -16,39 +18,37 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from bench.core import Context, Figure, Result, Target, scaled
 
 
-def _broker_rate(url: str, count: int) -> float:
+def _broker_rate(url: str, payloads: list[tuple[str, bytes]]) -> float:
+    """Readings/s through the broker alone: the phase's payloads, published as the phase publishes
+    them, to a QoS 1 subscriber with the oracle's receive maximum (on topics of this run only)."""
     from iot.simulator import BrokerOptions, connect
+    from oracles.iot.worker import OracleConfig
 
-    got = threading.Event()
     received = [0]
 
     def on_message(*_: object) -> None:
-        received[0] += 1
-        if received[0] >= count:
-            got.set()
+        received[0] += 1  # paho's one network thread
 
     ready = threading.Event()
-    subscriber = connect(BrokerOptions(url), client_id=f"bench-sub-{os.getpid()}")
+    prefix = f"bench-raw-{os.getpid()}-{time.time_ns()}"
+    subscriber = connect(BrokerOptions(url), client_id=prefix, receive_maximum=OracleConfig().receive_maximum)
     subscriber.on_message = on_message
     subscriber.on_subscribe = lambda *_: ready.set()
-    subscriber.subscribe("tradeledger/bench/raw", qos=1)
+    subscriber.subscribe(f"{prefix}/#", qos=1)
     ready.wait(10)
-    publisher = connect(BrokerOptions(url))
-    start = time.perf_counter()
-    infos = [publisher.publish("tradeledger/bench/raw", b"x" * 300, qos=1) for _ in range(count)]
-    for info in infos:
-        info.wait_for_publish(30)
-    got.wait(60)
-    elapsed = time.perf_counter() - start
-    for client in (publisher, subscriber):
-        client.loop_stop()
-        client.disconnect()
-    return count / elapsed
+    raw = [(f"{prefix}/{topic.split('/', 2)[2]}", payload) for topic, payload in payloads]
+    try:
+        rate, _, _ = _publish_paced(url, raw, lambda: (received[0], received[0]))
+    finally:
+        subscriber.loop_stop()
+        subscriber.disconnect()
+    return rate
 
 
 def _signature_rates(count: int) -> tuple[float, float]:
@@ -159,17 +159,15 @@ def _counts(engine: Any, since: int) -> tuple[int, int]:
     return int(persisted), int(anchored or 0)
 
 
-def _publish_and_wait(
-    ctx: Context, payloads: list[tuple[str, bytes]], since: int
+def _publish_paced(
+    broker: str, payloads: list[tuple[str, bytes]], progress: Callable[[], tuple[int, int]]
 ) -> tuple[float, float, int]:
-    """Publish, at most ``IN_FLIGHT`` readings ahead of what is persisted, and follow the database until
-    every reading is anchored or progress stops: (ingest readings/s, anchored readings/s, persisted)."""
+    """Publish (QoS 1), at most ``IN_FLIGHT`` readings ahead of those ``progress`` reports taken, and
+    follow ``progress`` (taken, done) until every reading is done or progress stops: (taken/s, done/s,
+    taken). The oracle phases and the raw broker baseline are paced alike by this one loop."""
     from iot.simulator import BrokerOptions, connect
 
-    def progress() -> tuple[int, int]:
-        return _counts(ctx.stack.engine, since)
-
-    publisher = connect(BrokerOptions(ctx.broker))
+    publisher = connect(BrokerOptions(broker))
     start = time.perf_counter()
     seen, changed, wanted, published = (0, 0), start, len(payloads), 0
     ingest_time: float | None = None
@@ -253,7 +251,7 @@ def _phase(
             processes.append(_oracle_process(ctx, key, group, client_id))  # the database first
             samplers.append(PeakRss(processes[-1].pid))
             _wait_subscribed(ctx, [client_id], processes)
-        rates = _publish_and_wait(ctx, payloads, since)
+        rates = _publish_paced(ctx.broker, payloads, lambda: _counts(ctx.stack.engine, since))
     finally:
         for p in processes:
             p.terminate()
@@ -270,13 +268,13 @@ def run(ctx: Context, scale: float) -> Result:
     load = workload(scale)
     result = Result(NAME, TITLE, load)
     count = int(load["readings per phase"])  # type: ignore[call-overload]
-    with ctx.status("baselines: broker and signatures"):
-        broker_rate = _broker_rate(ctx.broker, count)
-        slow_sigs, fast_sigs = _signature_rates(min(count, 1_000))
     with ctx.status(f"provisioning {DEVICES} devices, signing {2 * count} readings"):
         owner, devices, domain = _provision(ctx)
         first = _payloads(ctx, owner, devices, domain, count, 1)
         second = _payloads(ctx, owner, devices, domain, count, 1 + count // DEVICES + 1)
+    with ctx.status("baselines: broker and signatures"):
+        broker_rate = _broker_rate(ctx.broker, first)
+        slow_sigs, fast_sigs = _signature_rates(min(count, 1_000))
     chain, engine = ctx.stack.chain, ctx.stack.engine
     key = org_key_name(org_id("tradeledger-iot"))
     tag = f"{os.getpid()}-{time.time_ns()}"

@@ -7,6 +7,7 @@ These rows are the off-chain half of each anchored batch: a re-index keeps them.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy import BigInteger, Column, DateTime, Numeric, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -86,7 +87,26 @@ class StatementRow(SQLModel, table=True):
     submitted_block: int
 
 
-def leaf_value(row: ReadingRow) -> tuple[bytes, int, int, str, int, str, bytes]:
+class ReadingColumns(Protocol):
+    """What a leaf is made of: a ``ReadingRow``, or a row of those columns selected without the ORM."""
+
+    @property
+    def device_id(self) -> str: ...
+    @property
+    def sequence(self) -> int: ...
+    @property
+    def timestamp(self) -> int: ...
+    @property
+    def metric(self) -> str: ...
+    @property
+    def value_milli(self) -> int: ...
+    @property
+    def unit(self) -> str: ...
+    @property
+    def binding(self) -> str: ...
+
+
+def leaf_value(row: ReadingColumns) -> tuple[bytes, int, int, str, int, str, bytes]:
     """The reading as its Merkle leaf (``chain.carbon_contracts.READING_LEAF_TYPES``)."""
     return (
         bytes.fromhex(row.device_id[2:]),

@@ -39,6 +39,7 @@ from chain.merkle import StandardMerkleTree
 log = logging.getLogger(__name__)
 
 READINGS: Table = ReadingRow.__table__  # type: ignore[attr-defined]
+LEAF_COLUMNS = ("device_id", "sequence", "timestamp", "metric", "value_milli", "unit", "binding")
 
 
 def _aware(moment: datetime) -> datetime:
@@ -93,15 +94,16 @@ class Batcher:
             if not force and len(waiting) < self.max_size and self.clock() - oldest < self.max_age:
                 self.next_due = oldest + self.max_age
                 return None
+            columns = [READINGS.c[name] for name in ("id", *LEAF_COLUMNS)]  # Core: no ORM object per row
             candidates = (
-                select(ReadingRow)
-                .where(col(ReadingRow.batch_root).is_(None))
-                .order_by(col(ReadingRow.id))
+                select(*columns)
+                .where(READINGS.c.batch_root.is_(None))
+                .order_by(READINGS.c.id)
                 .limit(self.max_size)
             )
             if self.engine.dialect.name == "postgresql":  # rows another instance is claiming are skipped
                 candidates = candidates.with_for_update(skip_locked=True)
-            rows = list(session.exec(candidates))
+            rows = session.execute(candidates).all()
             if not rows:
                 return None
             tree = StandardMerkleTree.of([leaf_value(r) for r in rows], READING_LEAF_TYPES)

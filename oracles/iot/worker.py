@@ -3,30 +3,28 @@
 Several instances share one subscription (``$share/<group>/…``); each keeps a persistent session
 (a stable client id, MQTT 5 ``clean_start=False``), takes messages with QoS 1 and acknowledges a
 message only after its outcome is in the database, so a crash loses nothing and a redelivery is
-recognised. Three threads: paho's network loop queues each message; the ingest thread takes up
-to ``group_size`` of them (or what arrives within ``group_wait``), checks them, commits all their
-outcomes in one transaction (group commit) and only then acknowledges them, in order; batching
-runs in the caller's thread. It does not poll blindly: it sleeps until a full batch's worth of
-readings was accepted, the oldest unbatched reading is ``batch_age`` old, or ``interval`` passed
-(readings another instance accepted), so a burst is anchored as soon as it can be.
+recognised. Two threads. The ingest thread owns the connection (``subscriber.py``, reconnecting
+with backoff): it reads what has arrived, takes up to ``group_size`` messages (or what arrives
+within ``group_wait``), checks them, commits all their outcomes in one transaction (group commit)
+and only then acknowledges them, in order, in one write. (paho's network thread beside it handed
+the GIL back and forth several times per message.) Batching runs in the caller's thread. It does
+not poll blindly: it sleeps until a full batch's worth of readings was accepted, the oldest
+unbatched reading is ``batch_age`` old, or ``interval`` passed (readings another instance
+accepted), so a burst is anchored as soon as it can be.
 """
 
 from __future__ import annotations
 
 import logging
-import queue
 import random
 import ssl
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
-import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
-from paho.mqtt.packettypes import PacketTypes
-from paho.mqtt.properties import Properties
 from sqlalchemy import Engine
 
 from chain.client import Chain
@@ -35,6 +33,7 @@ from iot.readings import Domain, ReadingVerifier
 from iot.topics import READINGS_FILTER, shared
 from oracles.iot.batcher import Batcher
 from oracles.iot.ingest import ChainDevices, Ingestor
+from oracles.iot.subscriber import Message, Session, Subscriber
 
 log = logging.getLogger(__name__)
 
@@ -52,12 +51,10 @@ class OracleConfig:
     protocol: int = MQTT_5  # MQTT_311 (the embedded broker): one instance, a plain subscription
     group_size: int = 200  # messages per database transaction, at most
     group_wait: float = 0.005  # seconds a group waits for more messages after its first
-
-
-@dataclass(frozen=True)
-class _Delivery:
-    message: mqtt.MQTTMessage
-    connection: int  # the connection it came on: a PUBACK is only meaningful on that one
+    # QoS 1 messages the broker may send before their acks (MQTT 5 Receive Maximum). Acks come only
+    # after a group's commit, so this bounds a group: Mosquitto's own default (20) made every group
+    # 20 messages, one transaction each. A few groups' worth keeps the next group filling meanwhile.
+    receive_maximum: int = 1_000
 
 
 class IotOracle:
@@ -79,114 +76,121 @@ class IotOracle:
             engine, chain.carbon(key), max_size=config.batch_size, max_age=config.batch_age
         )
         self.connected = threading.Event()
-        self._inbox: queue.Queue[_Delivery] = queue.Queue()
-        self._connection = 0  # incremented (under _ack_lock) when a connection is lost
-        self._ack_lock = threading.Lock()
+        # (message, the connection it came on: a PUBACK is only meaningful on that one)
+        self._inbox: deque[tuple[Message, int]] = deque()
+        self._connection = 0  # incremented when a connection is lost
+        self._retry_at, self._retry_delay = 0.0, 1.0  # reconnecting: when next, and the backoff
         self._accepted = 0  # readings this instance accepted since the batcher last looked
         self._batch_ready = threading.Event()  # set when they fill a batch
 
-    def _client(self) -> mqtt.Client:
+    def _session(self) -> Session:
         url = urlparse(self.config.broker_url)
-        v311 = self.config.protocol == MQTT_311
-        client = mqtt.Client(
-            CallbackAPIVersion.VERSION2,
-            client_id=self.config.client_id,
-            protocol=mqtt.MQTTv311 if v311 else mqtt.MQTTv5,
-            clean_session=False if v311 else None,  # MQTT 3.1.1's persistent session
-            manual_ack=True,
-        )
-        if url.username:
-            client.username_pw_set(url.username, url.password)
+        tls = None
         if url.scheme == "mqtts":
-            client.tls_set(ca_certs=self.config.ca_file, cert_reqs=ssl.CERT_REQUIRED)
-        client.reconnect_delay_set(min_delay=1, max_delay=30)
-        client.on_connect = self._on_connect
-        client.on_disconnect = self._on_disconnect
-        client.on_message = self._on_message
-        host, port = url.hostname or "127.0.0.1", url.port or (8883 if url.scheme == "mqtts" else 1883)
-        if v311:
-            client.connect_async(host, port)
-            return client
-        properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
-        properties.SessionExpiryInterval = self.config.session_expiry
-        client.connect_async(host, port, clean_start=False, properties=properties)
-        return client
+            tls = ssl.create_default_context(cafile=self.config.ca_file)  # verifies the broker
+        return Session(
+            host=url.hostname or "127.0.0.1",
+            port=url.port or (8883 if url.scheme == "mqtts" else 1883),
+            client_id=self.config.client_id,
+            topic=self.topic,
+            protocol=self.config.protocol,
+            username=url.username,
+            password=url.password,
+            tls=tls,
+            session_expiry=self.config.session_expiry,
+            receive_maximum=self.config.receive_maximum,
+        )
 
     @property
     def topic(self) -> str:
         """The shared subscription (MQTT 5), or the plain filter on a broker without them (MQTT 3.1.1)."""
         return READINGS_FILTER if self.config.protocol == MQTT_311 else shared(self.config.group)
 
-    def _on_connect(
-        self, client: mqtt.Client, _userdata: object, _flags: object, reason: object, _p: object
-    ) -> None:
-        if getattr(reason, "is_failure", False):
-            log.warning("broker refused the connection: %s", reason)
+    def _pump(self, subscriber: Subscriber, timeout: float) -> None:
+        """Serve the connection once: take what arrives within ``timeout`` s into the inbox (with the
+        connection it came on), keep it alive; (re)connect, with backoff, when it is down."""
+        if not subscriber.connected:
+            if time.monotonic() < self._retry_at:
+                time.sleep(min(timeout, self._retry_at - time.monotonic()))
+                return
+            try:
+                subscriber.connect()
+            except OSError as exc:
+                log.warning("cannot reach the broker (%s); retrying in %.0f s", exc, self._retry_delay)
+                self._retry_at = time.monotonic() + self._retry_delay
+                self._retry_delay = min(30.0, self._retry_delay * 2)
+                return
+            self._retry_delay = 1.0
+            self.connected.set()
+            log.info("subscribed to %s", self.topic)
+        try:
+            messages = subscriber.read(timeout)
+        except OSError as exc:
+            self._lost(subscriber, exc)
             return
-        client.subscribe(self.topic, qos=1)
-        self.connected.set()
-        log.info("subscribed to %s", self.topic)
+        connection = self._connection
+        self._inbox.extend((message, connection) for message in messages)
 
-    def _on_disconnect(
-        self, _client: mqtt.Client, _userdata: object, _flags: object, reason: object, _p: object
-    ) -> None:
+    def _lost(self, subscriber: Subscriber, reason: object) -> None:
+        subscriber.close(graceful=False)
         self.connected.clear()
-        with self._ack_lock:  # messages not acked yet are redelivered on the next connection
-            self._connection += 1
+        self._connection += 1  # messages not acked yet are redelivered on the next connection
         log.warning("disconnected from the broker (%s); reconnecting", reason)
 
-    def _on_message(self, _client: mqtt.Client, _userdata: object, message: mqtt.MQTTMessage) -> None:
-        self._inbox.put(_Delivery(message, self._connection))  # paho's thread, like _on_disconnect
-
-    def _take(self, wait: float) -> list[_Delivery]:
+    def _take(self, subscriber: Subscriber, wait: float) -> list[tuple[Message, int]]:
         """The next group: the first message within ``wait`` s, then what comes within ``group_wait``."""
-        try:
-            group = [self._inbox.get(timeout=wait)]
-        except queue.Empty:
+        inbox, size = self._inbox, self.config.group_size
+        deadline = time.monotonic() + wait
+        while not inbox and (left := deadline - time.monotonic()) > 0:
+            self._pump(subscriber, left)
+        if not inbox:
             return []
         deadline = time.monotonic() + self.config.group_wait
-        while len(group) < self.config.group_size:
-            try:
-                group.append(self._inbox.get(timeout=max(0.0, deadline - time.monotonic())))
-            except queue.Empty:
-                break
-        return group
+        while len(inbox) < size and (left := deadline - time.monotonic()) > 0:
+            self._pump(subscriber, left)
+        return [inbox.popleft() for _ in range(min(size, len(inbox)))]
 
-    def _commit(self, client: mqtt.Client, group: list[_Delivery]) -> bool:
+    def _commit(self, subscriber: Subscriber, group: list[tuple[Message, int]]) -> bool:
         """Persist the group's outcomes in one transaction, then ack them; False (none acked) on failure."""
         try:
-            messages = [(d.message.topic, bytes(d.message.payload)) for d in group]
-            outcomes = self.ingestor.handle_group(messages)
+            outcomes = self.ingestor.handle_group([(m.topic, m.payload) for m, _ in group])
         except Exception:  # a database or chain hiccup: nothing of the group is persisted or acked
             log.exception("could not persist a group of %d messages; none is acknowledged", len(group))
             return False
-        with self._ack_lock:  # ack() queues the PUBACK for paho's network thread: thread-safe
-            for d in group:
-                if d.connection == self._connection:
-                    client.ack(d.message.mid, d.message.qos)
+        try:  # in order, in one write; a message of a lost connection is redelivered instead
+            subscriber.ack(m.mid for m, connection in group if m.qos and connection == self._connection)
+        except OSError as exc:
+            self._lost(subscriber, exc)  # committed: the redelivery is recognised as a duplicate
         self._accepted += sum(o.accepted for o in outcomes)  # only this thread adds; a lost race
         if self._accepted >= self.config.batch_size:  # with the reset costs one interval at most
             self._batch_ready.set()
         return True
 
-    def _ingest(self, client: mqtt.Client, halt: threading.Event) -> None:
-        """The ingest thread: group commits until ``halt``; then what is queued is committed too."""
-        while not halt.is_set():
-            group = self._take(0.1)
-            while group and not self._commit(client, group):
-                if halt.wait(1.0):
-                    return  # the failed group stays unacknowledged: the broker redelivers it
-        left = self._inbox.qsize()  # what arrives after this stays unacknowledged
-        while left > 0 and (group := self._take(0.0)) and self._commit(client, group):
-            left -= len(group)
+    def _ingest(self, subscriber: Subscriber, halt: threading.Event) -> None:
+        """The ingest thread: connection and group commits until ``halt``; then what was read is
+        committed and acknowledged too (nothing more is read), and the connection closed."""
+        try:
+            while not halt.is_set():
+                group = self._take(subscriber, 0.1)
+                while group and not self._commit(subscriber, group):
+                    retry = time.monotonic() + 1.0  # the connection is kept alive meanwhile
+                    while (left := retry - time.monotonic()) > 0 and not halt.is_set():
+                        self._pump(subscriber, min(left, 0.1))
+                    if halt.is_set():
+                        return  # the failed group stays unacknowledged: the broker redelivers it
+            while self._inbox:
+                group = [self._inbox.popleft() for _ in range(min(self.config.group_size, len(self._inbox)))]
+                if not self._commit(subscriber, group):
+                    return
+        finally:
+            subscriber.close()
 
     def run(self, stop: threading.Event, interval: float = 0.5) -> None:
         """Consume and anchor until ``stop`` is set; then flush what is persisted and not yet anchored."""
-        client = self._client()
         halt = threading.Event()
-        ingest = threading.Thread(target=self._ingest, args=(client, halt), name="iot-ingest")
+        subscriber = Subscriber(self._session())
+        ingest = threading.Thread(target=self._ingest, args=(subscriber, halt), name="iot-ingest")
         ingest.start()
-        client.loop_start()
         try:
             while not stop.is_set():
                 self._accepted = 0
@@ -203,6 +207,4 @@ class IotOracle:
         finally:
             halt.set()
             ingest.join()
-            client.disconnect()
-            client.loop_stop()
             self.batcher.step(force=True)
