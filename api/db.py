@@ -16,7 +16,7 @@ from alembic import command
 from alembic.config import Config
 from fastapi import Depends, Query, Request
 from fastapi import Path as PathParam
-from sqlalchemy import Engine, Select, event
+from sqlalchemy import Engine, Select, event, make_url
 from sqlmodel import Session, create_engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -32,13 +32,21 @@ def normalise_url(url: str) -> str:
     return url
 
 
+# Up to 40 connections, one per API worker thread (anyio's default): a write holds its request's
+# connection while it waits on the chain, and with SQLAlchemy's default of 15 a burst of 20 writes queued
+# for connections (10 are kept open; the rest are closed when returned).
+POOL: dict[str, Any] = {"pool_size": 10, "max_overflow": 30}
+
+
 def make_engine(url: str) -> Engine:
     url = normalise_url(url)
     if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
+        path = make_url(url).database
+        in_memory = not path or path == ":memory:"  # one connection per thread: no pool to size
+        if path and not in_memory:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        connect = {"check_same_thread": False, "timeout": 30}
+        engine = create_engine(url, connect_args=connect, **({} if in_memory else POOL))
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -48,7 +56,7 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, **POOL)
 
 
 def alembic_config(engine: Engine) -> Config:

@@ -130,6 +130,10 @@ class Write:
         it: after such a restart the index rolls back what the node lost, and a write reading the index
         before the transactions sent again were indexed found no such object (404)."""
         service = cls.for_request(self.session, self.request)
+        # end the request's read transaction first: its connection goes back to the pool while the write
+        # waits on the node and the index lock (20 writes at once held every pooled connection, and the
+        # sync they waited for had none left)
+        self.session.commit()
         if service.chain is not None:
             service.chain.catch_up_lost()
         if service.indexer is not None:

@@ -99,6 +99,7 @@ class Indexer:
         self.decoder = chain.event_decoder()
         self.topics = _event_topics([r.abi for r in manifest.contracts.values()])
         self._lock = threading.Lock()
+        self._done: tuple[float, int] | None = None  # (when the last sync began, the block it reached)
 
     # --- public ---------------------------------------------------------------------------
 
@@ -109,16 +110,35 @@ class Indexer:
     def safe_head(self) -> int:
         return max(int(self.chain.w3.eth.block_number) - self.confirmations, -1)
 
-    def sync(self, to_block: int | None = None, progress: Callable[[int, int], None] | None = None) -> int:
-        """Index up to ``to_block`` (default: the confirmed head); returns the last indexed block."""
+    def sync(
+        self,
+        to_block: int | None = None,
+        progress: Callable[[int, int], None] | None = None,
+        *,
+        since: float | None = None,
+    ) -> int:
+        """Index up to ``to_block`` (default: the confirmed head); returns the last indexed block.
+
+        Callers waiting on the lock share work: a sync that began after this call was made (or after
+        ``since``, a ``time.monotonic()``), and reached ``to_block`` (or the head it saw), is as fresh as
+        this call's own would be, and its result is returned without asking the node again (API writes
+        each sync before and after they write)."""
+        asked = time.monotonic() if since is None else since
         with self._lock:
-            target = self.safe_head() if to_block is None else min(to_block, self.safe_head())
+            done = self._done
+            if done is not None and done[0] >= asked and (to_block is None or done[1] >= to_block):
+                return done[1]
+            began = time.monotonic()
+            head = self.safe_head()
+            target = head if to_block is None else min(to_block, head)
             last = self._check_reorg()
             while last < target:
                 end = min(last + self.batch_blocks, target)
                 last = self._index_range(last + 1, end)
                 if progress:
                     progress(last, target)
+            if last >= head:  # the head it saw when it began: any later caller may share it
+                self._done = (began, last)
             return last
 
     def sync_through(self, tx_hash: str, block_number: int, wait: float = 30.0) -> int:
@@ -128,11 +148,12 @@ class Indexer:
         deadline = time.monotonic() + wait
         while True:
             try:
+                fetched = time.monotonic()  # a sync begun after the receipt was read covers its block
                 response = self.chain.w3.provider.make_request("eth_getTransactionReceipt", [tx_hash])  # type: ignore[arg-type]
                 receipt = response.get("result")
                 if isinstance(receipt, dict):
                     block = int(receipt["blockNumber"], 16)
-                    if self.sync(block) >= block:
+                    if self.sync(since=fetched) >= block:
                         return block
             except ChainError as exc:
                 log.warning("indexing up to %s: %s; trying again", tx_hash, exc)
@@ -148,6 +169,7 @@ class Indexer:
     def reindex(self, progress: Callable[[int, int], None] | None = None) -> int:
         """Wipe the index and every projection, then rebuild from the deployment block."""
         with self._lock, Session(self.engine) as session:
+            self._done = None
             self._wipe_projections(session)
             for table in (ChainEventRow, ChainBlock, IndexerCheckpoint):
                 session.exec(delete(table))

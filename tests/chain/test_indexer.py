@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -206,3 +207,31 @@ def test_an_account_removed_and_added_again_in_one_range_is_kept(
     rows = _rows(engine)
     assert [a["address"] for a in rows["accounts"] if a["address"] == extra] == [extra]
     assert _rows(block_by_block) == rows
+
+
+def test_callers_waiting_on_a_sync_begun_after_them_share_it(harness: ChainHarness, engine: Engine) -> None:
+    """A sync that began after a call was made serves it without asking the node again; a call made
+    after the last sync began asks the node and indexes what is new."""
+    indexer = Indexer(harness.chain, engine, [ParticipantsProjection()])
+    asked = time.monotonic()
+    reached = indexer.sync()
+    asked_of_node: list[str] = []
+    provider = harness.chain.w3.provider
+    original = provider.make_request
+
+    def counted(method: Any, params: Any) -> Any:
+        asked_of_node.append(str(method))
+        return original(method, params)
+
+    provider.make_request = counted  # type: ignore[method-assign]
+    try:
+        assert indexer.sync(since=asked) == reached
+        assert indexer.sync(reached, since=asked) == reached
+        assert asked_of_node == []  # served by the sync begun after ``asked``
+        oid, _ = make_org(harness, "after-the-sync")
+        assert indexer.sync() > reached  # asked after it began: its own sync
+        assert "eth_getLogs" in asked_of_node
+    finally:
+        provider.make_request = original  # type: ignore[method-assign]
+    with Session(engine) as session:
+        assert session.get(Organisation, to_hex32(oid)) is not None
