@@ -1,8 +1,8 @@
 """IoT ingestion: readings/s from MQTT publish to anchored proof, against raw baselines from the same run.
 
 Baselines: the raw broker rate (the same signed payloads published the same way, QoS 1 and at most
-``IN_FLIGHT`` ahead of what the subscriber took, to a subscriber with the oracle's receive maximum
-that does nothing with them), raw signature checks
+``IN_FLIGHT`` ahead of what was taken, to the oracle's own MQTT client with its Receive Maximum,
+which only acknowledges them), raw signature checks
 (eth-account's generic EIP-712 recovery and the oracle's fast path), and gas: one anchored batch
 per reading versus a batch of many. Then the same readings again through two oracle processes
 (``python -m oracles.iot``) sharing the subscription (MQTT 5 ``$share/<group>/…``), with their peak
@@ -20,34 +20,46 @@ import threading
 import time
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlparse
 
 from bench.core import Context, Figure, Result, Target, scaled
 
 
 def _broker_rate(url: str, payloads: list[tuple[str, bytes]]) -> float:
     """Readings/s through the broker alone: the phase's payloads, published as the phase publishes
-    them, to a QoS 1 subscriber with the oracle's receive maximum (on topics of this run only)."""
-    from iot.simulator import BrokerOptions, connect
+    them, taken and acknowledged at once by the oracle's own MQTT client (on topics of this run only)."""
+    from oracles.iot.subscriber import Session, Subscriber
     from oracles.iot.worker import OracleConfig
 
-    received = [0]
-
-    def on_message(*_: object) -> None:
-        received[0] += 1  # paho's one network thread
-
-    ready = threading.Event()
     prefix = f"bench-raw-{os.getpid()}-{time.time_ns()}"
-    subscriber = connect(BrokerOptions(url), client_id=prefix, receive_maximum=OracleConfig().receive_maximum)
-    subscriber.on_message = on_message
-    subscriber.on_subscribe = lambda *_: ready.set()
-    subscriber.subscribe(f"{prefix}/#", qos=1)
-    ready.wait(10)
+    target = urlparse(url)
+    subscriber = Subscriber(
+        Session(
+            target.hostname or "127.0.0.1",
+            target.port or 1883,
+            prefix,
+            f"{prefix}/#",
+            receive_maximum=OracleConfig().receive_maximum,
+        )
+    )
+    subscriber.connect()
+    received, done = [0], threading.Event()
+
+    def take() -> None:
+        while not done.is_set():
+            messages = subscriber.read(0.1)
+            subscriber.ack(m.mid for m in messages)
+            received[0] += len(messages)
+
+    taker = threading.Thread(target=take, name="bench-raw-subscriber")
+    taker.start()
     raw = [(f"{prefix}/{topic.split('/', 2)[2]}", payload) for topic, payload in payloads]
     try:
         rate, _, _ = _publish_paced(url, raw, lambda: (received[0], received[0]))
     finally:
-        subscriber.loop_stop()
-        subscriber.disconnect()
+        done.set()
+        taker.join()
+        subscriber.close()
     return rate
 
 
@@ -165,9 +177,9 @@ def _publish_paced(
     """Publish (QoS 1), at most ``IN_FLIGHT`` readings ahead of those ``progress`` reports taken, and
     follow ``progress`` (taken, done) until every reading is done or progress stops: (taken/s, done/s,
     taken). The oracle phases and the raw broker baseline are paced alike by this one loop."""
-    from iot.simulator import BrokerOptions, connect
+    from bench.mqtt_load import Publisher
 
-    publisher = connect(BrokerOptions(broker))
+    publisher = Publisher(broker)
     start = time.perf_counter()
     seen, changed, wanted, published = (0, 0), start, len(payloads), 0
     ingest_time: float | None = None
@@ -181,13 +193,11 @@ def _publish_paced(
             break
         if published < wanted and published - current[0] < IN_FLIGHT // 2:
             chunk = payloads[published : published + IN_FLIGHT // 2]
-            for info in [publisher.publish(topic, payload, qos=1) for topic, payload in chunk]:
-                info.wait_for_publish(30)
+            publisher.publish(chunk)  # returns when the broker acknowledged them all
             published += len(chunk)
             continue
         time.sleep(0.01)
-    publisher.loop_stop()
-    publisher.disconnect()
+    publisher.close()
     elapsed = max(changed - start, 1e-6)  # until the last progress: a stall's wait is not counted
     return seen[0] / (ingest_time or elapsed), seen[1] / elapsed, seen[0]
 

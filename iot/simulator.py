@@ -27,8 +27,6 @@ import paho.mqtt.client as mqtt
 from eth_account.signers.local import LocalAccount
 from eth_utils import keccak
 from paho.mqtt.enums import CallbackAPIVersion
-from paho.mqtt.packettypes import PacketTypes
-from paho.mqtt.properties import Properties
 
 from chain.carbon_contracts import DeviceKind
 from iot.broker import MQTT_5, MQTT_311
@@ -110,9 +108,7 @@ class BrokerOptions:
     protocol: int = MQTT_5  # MQTT_311 for the embedded broker
 
 
-def connect(options: BrokerOptions, client_id: str = "", receive_maximum: int | None = None) -> mqtt.Client:
-    """A connected client with its network loop running; ``receive_maximum`` (MQTT 5) lets the broker
-    send that many QoS 1 messages ahead of their acks (Mosquitto's default is 20)."""
+def connect(options: BrokerOptions, client_id: str = "") -> mqtt.Client:
     url = urlparse(options.url)
     version = mqtt.MQTTv311 if options.protocol == MQTT_311 else mqtt.MQTTv5
     client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=version)
@@ -121,11 +117,7 @@ def connect(options: BrokerOptions, client_id: str = "", receive_maximum: int | 
     tls = url.scheme == "mqtts" or options.ca_file is not None
     if tls:
         client.tls_set(ca_certs=options.ca_file, cert_reqs=ssl.CERT_REQUIRED)
-    properties = None
-    if receive_maximum is not None and version == mqtt.MQTTv5:
-        properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
-        properties.ReceiveMaximum = receive_maximum
-    client.connect(url.hostname or "127.0.0.1", url.port or (8883 if tls else 1883), properties=properties)
+    client.connect(url.hostname or "127.0.0.1", url.port or (8883 if tls else 1883))
     client.loop_start()
     return client
 

@@ -39,12 +39,12 @@ class Message:
     qos: int
 
 
-def _string(text: str) -> bytes:
+def encode_string(text: str) -> bytes:
     data = text.encode()
     return len(data).to_bytes(2, "big") + data
 
 
-def _varint(n: int) -> bytes:
+def encode_varint(n: int) -> bytes:
     out = bytearray()
     while True:
         n, digit = divmod(n, 128)
@@ -53,11 +53,11 @@ def _varint(n: int) -> bytes:
             return bytes(out)
 
 
-def _packet(header: int, body: bytes) -> bytes:
-    return bytes([header]) + _varint(len(body)) + body
+def packet(header: int, body: bytes) -> bytes:
+    return bytes([header]) + encode_varint(len(body)) + body
 
 
-def _read_varint(data: bytes | bytearray, at: int) -> tuple[int, int] | None:
+def read_varint(data: bytes | bytearray, at: int) -> tuple[int, int] | None:
     """(value, index after it), None when ``data`` ends inside it."""
     value, shift = 0, 0
     while at < len(data):
@@ -70,6 +70,22 @@ def _read_varint(data: bytes | bytearray, at: int) -> tuple[int, int] | None:
         if shift > 21:
             raise ProtocolError("a variable byte integer longer than 4 bytes")
     return None
+
+
+def take_packets(buffer: bytearray) -> list[tuple[int, bytes]]:
+    """The complete packets at the start of ``buffer`` as (first byte, body); they are taken out of it."""
+    packets, at = [], 0
+    while len(buffer) - at >= 2:
+        parsed = read_varint(buffer, at + 1)
+        if parsed is None:
+            break
+        length, start = parsed
+        if start + length > len(buffer):
+            break
+        packets.append((buffer[at], bytes(buffer[start : start + length])))
+        at = start + length
+    del buffer[:at]
+    return packets
 
 
 @dataclass(frozen=True)
@@ -112,12 +128,9 @@ class Subscriber:
             self._send(self._connect_packet())
             deadline = time.monotonic() + timeout
             self._await(CONNACK, deadline)
-            v5 = s.protocol == MQTT_5
-            self._send(
-                _packet(
-                    SUBSCRIBE, (1).to_bytes(2, "big") + (b"\x00" if v5 else b"") + _string(s.topic) + b"\x01"
-                )
-            )
+            no_properties = b"\x00" if s.protocol == MQTT_5 else b""
+            subscribe = (1).to_bytes(2, "big") + no_properties + encode_string(s.topic) + b"\x01"  # QoS 1
+            self._send(packet(SUBSCRIBE, subscribe))
             self._await(SUBACK, deadline)
             sock.settimeout(max(10.0, s.keepalive))  # a stalled peer surfaces as an OSError
         except BaseException:
@@ -129,18 +142,18 @@ class Subscriber:
         v5 = s.protocol == MQTT_5
         flags = (0x80 if s.username is not None else 0) | (0x40 if s.password is not None else 0)
         # clean start (MQTT 5) / clean session (3.1.1) off: the broker keeps the session and its messages
-        body = _string("MQTT") + bytes([MQTT_5 if v5 else MQTT_311, flags]) + s.keepalive.to_bytes(2, "big")
+        level = MQTT_5 if v5 else MQTT_311
+        body = encode_string("MQTT") + bytes([level, flags]) + s.keepalive.to_bytes(2, "big")
         if v5:
-            properties = (
-                b"\x11" + s.session_expiry.to_bytes(4, "big") + b"\x21" + s.receive_maximum.to_bytes(2, "big")
-            )
-            body += _varint(len(properties)) + properties
-        body += _string(s.client_id)
+            expiry = b"\x11" + s.session_expiry.to_bytes(4, "big")  # Session Expiry Interval
+            properties = expiry + b"\x21" + s.receive_maximum.to_bytes(2, "big")  # Receive Maximum
+            body += encode_varint(len(properties)) + properties
+        body += encode_string(s.client_id)
         if s.username is not None:
-            body += _string(s.username)
+            body += encode_string(s.username)
         if s.password is not None:
-            body += _string(s.password)
-        return _packet(CONNECT, body)
+            body += encode_string(s.password)
+        return packet(CONNECT, body)
 
     def _await(self, kind: int, deadline: float) -> None:
         """Read until the packet ``kind`` (CONNACK or SUBACK) came and was a success."""
@@ -148,7 +161,7 @@ class Subscriber:
         while not came:
             if time.monotonic() > deadline:
                 raise ProtocolError(f"no {'CONNACK' if kind == CONNACK else 'SUBACK'} from the broker")
-            for header, body in self._packets(self._recv()):  # every one: messages may follow it
+            for header, body in take_packets(self._recv()):  # every one: messages may follow it
                 if header & 0xF0 == PUBLISH:
                     self._early.append(self._publish(header, body))
                 elif header == kind and not came:
@@ -166,7 +179,7 @@ class Subscriber:
             return
         at = 2
         if v5:
-            parsed = _read_varint(body, at)
+            parsed = read_varint(body, at)
             if parsed is None:
                 raise ProtocolError("a truncated SUBACK")
             length, at = parsed
@@ -188,7 +201,7 @@ class Subscriber:
         if not pending and not select.select([sock], [], [], timeout)[0]:
             return []
         messages = []
-        for header, body in self._packets(self._recv()):
+        for header, body in take_packets(self._recv()):
             if header & 0xF0 == PUBLISH:
                 messages.append(self._publish(header, body))
             else:
@@ -207,8 +220,12 @@ class Subscriber:
         if sock is None:
             return
         try:
-            if graceful:
-                sock.sendall(bytes([DISCONNECT, 0]))
+            if graceful:  # closing with unread data would reset the connection, and the broker could
+                sock.sendall(bytes([DISCONNECT, 0]))  # lose the last acks: shut down, wait for its end
+                sock.shutdown(socket.SHUT_WR)
+                sock.settimeout(1.0)
+                while sock.recv(CHUNK):
+                    pass
         except OSError:
             pass
         finally:
@@ -237,21 +254,6 @@ class Subscriber:
         self._buffer += data
         return self._buffer
 
-    def _packets(self, buffer: bytearray) -> list[tuple[int, bytes]]:
-        """The complete packets at the start of ``buffer`` as (first byte, body); they are taken out."""
-        packets, at = [], 0
-        while len(buffer) - at >= 2:
-            parsed = _read_varint(buffer, at + 1)
-            if parsed is None:
-                break
-            length, start = parsed
-            if start + length > len(buffer):
-                break
-            packets.append((buffer[at], bytes(buffer[start : start + length])))
-            at = start + length
-        del buffer[:at]
-        return packets
-
     def _publish(self, header: int, body: bytes) -> Message:
         qos = (header >> 1) & 0x03
         if qos == 3:
@@ -261,7 +263,7 @@ class Subscriber:
         if qos:
             mid, end = int.from_bytes(body[end : end + 2], "big"), end + 2
         if self.session.protocol == MQTT_5:
-            parsed = _read_varint(body, end)
+            parsed = read_varint(body, end)
             if parsed is None:
                 raise ProtocolError("a PUBLISH with truncated properties")
             length, end = parsed
