@@ -15,13 +15,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from eth_abi import encode
-from eth_utils import keccak
 from hexbytes import HexBytes
+
+from chain.hashing import keccak256
 
 
 def leaf_hash(types: Sequence[str], value: Sequence[Any]) -> bytes:
     encoded = _fast_encode(types, value)
-    return keccak(keccak(encode(list(types), list(value)) if encoded is None else encoded))
+    return keccak256(keccak256(encode(list(types), list(value)) if encoded is None else encoded))
 
 
 _INTEGER = re.compile(r"(u?)int([0-9]*)")
@@ -64,7 +65,7 @@ def _fast_encode(types: Sequence[str], values: Sequence[Any]) -> bytes | None:
 
 
 def hash_pair(a: bytes, b: bytes) -> bytes:
-    return keccak(b"".join(sorted((a, b))))
+    return keccak256(b"".join(sorted((a, b))))
 
 
 def process_proof(leaf: bytes, proof: Sequence[bytes]) -> bytes:

@@ -25,6 +25,8 @@ from eth_account.messages import SignableMessage, encode_typed_data
 from eth_account.signers.local import LocalAccount
 from eth_utils import keccak, to_checksum_address
 
+from chain.hashing import keccak256
+
 DOMAIN_NAME = "tradeledger-iot"
 DOMAIN_VERSION = "1"
 MAX_PAYLOAD_BYTES = 2_048
@@ -150,7 +152,7 @@ class ReadingVerifier:
     def _text_hash(self, text: str) -> bytes:
         digest = self._text_hashes.get(text)
         if digest is None:
-            digest = keccak(text=text)
+            digest = keccak256(text.encode())
             if len(self._text_hashes) < 4_096:  # bounded: a payload may carry any string
                 self._text_hashes[text] = digest
         return digest
@@ -168,7 +170,7 @@ class ReadingVerifier:
             raise PayloadError("malformed", "a number does not fit its EIP-712 type") from None
         if r.sequence >= 2**64 or r.timestamp >= 2**64:
             raise PayloadError("malformed", "sequence and timestamp are uint64")
-        struct = keccak(
+        struct = keccak256(
             b"".join(
                 (
                     self.type_hash,
@@ -182,7 +184,7 @@ class ReadingVerifier:
                 )
             )
         )
-        return keccak(self.prefix + struct)
+        return keccak256(self.prefix + struct)
 
     def recover(self, reading: Reading, signature: bytes) -> str:
         return recover_digest(self.digest(reading), signature)

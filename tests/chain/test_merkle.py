@@ -114,3 +114,13 @@ def test_the_fast_leaf_encoding_leaves_the_rest_to_eth_abi(
     from chain.merkle import _fast_encode
 
     assert _fast_encode(types, value) is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=600))
+def test_the_fast_keccak_is_ethereums_keccak256(data: bytes) -> None:
+    from eth_utils import keccak
+
+    from chain.hashing import keccak256
+
+    assert keccak256(data) == keccak(data)
