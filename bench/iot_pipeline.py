@@ -90,6 +90,7 @@ TITLE = "IoT readings from MQTT publish to anchored proof, one oracle then two s
 DEVICES = 20
 BATCH = 500
 IN_FLIGHT = 800  # readings published ahead of those persisted: Mosquitto drops (not queues) past 1,000
+CHUNK = 100  # published at once, whenever that keeps within IN_FLIGHT (the window stays nearly full)
 
 
 def workload(scale: float) -> dict[str, object]:
@@ -191,8 +192,8 @@ def _publish_paced(
             ingest_time = tick - start
         if current[1] >= wanted or tick - changed > 10:  # done, or lost on the way
             break
-        if published < wanted and published - current[0] < IN_FLIGHT // 2:
-            chunk = payloads[published : published + IN_FLIGHT // 2]
+        if published < wanted and published - current[0] <= IN_FLIGHT - CHUNK:
+            chunk = payloads[published : published + CHUNK]
             publisher.publish(chunk)  # returns when the broker acknowledged them all
             published += len(chunk)
             continue

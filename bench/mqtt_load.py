@@ -27,6 +27,8 @@ from oracles.iot.subscriber import (
     take_packets,
 )
 
+QUICKACK = getattr(socket, "TCP_QUICKACK", None)  # Linux; cleared by the kernel, so set before each read
+
 
 class Publisher:
     def __init__(self, url: str, timeout: float = 10.0) -> None:
@@ -62,6 +64,8 @@ class Publisher:
                 return 65_535
 
     def _read(self) -> list[tuple[int, bytes]]:
+        if QUICKACK is not None:  # ack the broker's segments at once: with a delayed ack (40 ms), its
+            self._sock.setsockopt(socket.IPPROTO_TCP, QUICKACK, 1)  # last PUBACKs waited (Nagle)
         data = self._sock.recv(256 * 1024)
         if not data:
             raise ConnectionError("the broker closed the load publisher's connection")

@@ -21,6 +21,7 @@ own account of the oracle organisation: a sender owns its key's nonce.
 
 from __future__ import annotations
 
+import enum
 import json
 import logging
 import time
@@ -28,8 +29,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Engine, Table, bindparam, update
-from sqlmodel import Session, col, select
+from sqlalchemy import CursorResult, Engine, Table, bindparam, func, update
+from sqlmodel import Session, select
 
 from api.carbon.models import ReadingBatchRow, ReadingRow, leaf_value
 from chain.carbon_contracts import READING_LEAF_TYPES, CarbonLedgerContract
@@ -40,6 +41,13 @@ log = logging.getLogger(__name__)
 
 READINGS: Table = ReadingRow.__table__  # type: ignore[attr-defined]
 LEAF_COLUMNS = ("device_id", "sequence", "timestamp", "metric", "value_milli", "unit", "binding")
+
+
+class Lost(enum.Enum):
+    LOST = "another instance claimed some of the rows first"
+
+
+LOST = Lost.LOST
 
 
 def _aware(moment: datetime) -> datetime:
@@ -79,21 +87,32 @@ class Batcher:
         return [*anchored, root]
 
     def _claim(self, *, force: bool) -> str | None:
-        """Claim up to ``max_size`` unbatched rows as one pending batch (durable); its root, or None."""
+        """Claim up to ``max_size`` unbatched rows as one pending batch (durable); its root, or None.
+
+        When another instance claimed some of the rows first, the next ones are tried at once (a few
+        times): that instance is busy anchoring its batch now, and waiting for the next wake-up left
+        the readings behind it unbatched meanwhile."""
+        for _attempt in range(3):
+            root = self._claim_once(force=force)
+            if root is not LOST:
+                return root
+        return None
+
+    def _claim_once(self, *, force: bool) -> str | None | Lost:
         with Session(self.engine) as session:
-            waiting = session.exec(
-                select(ReadingRow.received_at)
-                .where(col(ReadingRow.batch_root).is_(None))
-                .order_by(col(ReadingRow.id))
-                .limit(self.max_size)
-            ).all()  # a look without locks: is a batch due?
+            unbatched = READINGS.c.batch_root.is_(None)  # a look without locks: is a batch due?
+            first = session.execute(
+                select(READINGS.c.received_at).where(unbatched).order_by(READINGS.c.id).limit(1)
+            ).scalar()
             self.next_due = None
-            if not waiting:
+            if first is None:
                 return None
-            oldest = _aware(waiting[0]).timestamp()
-            if not force and len(waiting) < self.max_size and self.clock() - oldest < self.max_age:
-                self.next_due = oldest + self.max_age
-                return None
+            oldest = _aware(first).timestamp()
+            if not force and self.clock() - oldest < self.max_age:
+                waiting = select(READINGS.c.id).where(unbatched).limit(self.max_size).subquery()
+                if session.execute(select(func.count()).select_from(waiting)).scalar_one() < self.max_size:
+                    self.next_due = oldest + self.max_age
+                    return None
             columns = [READINGS.c[name] for name in ("id", *LEAF_COLUMNS)]  # Core: no ORM object per row
             candidates = (
                 select(*columns)
@@ -118,10 +137,10 @@ class Batcher:
                 ],
             )
             claimed = cast(CursorResult[Any], claim).rowcount  # summed over the rows
-            if claimed != len(rows):  # another instance batched some of them first: try again later
+            if claimed != len(rows):  # another instance batched some of them first
                 session.rollback()
                 log.info("%d of %d readings were batched by another instance", len(rows) - claimed, len(rows))
-                return None
+                return LOST
             times = [int(r.timestamp) for r in rows]
             session.add(
                 ReadingBatchRow(

@@ -8,9 +8,9 @@ with backoff): it reads what has arrived, takes up to ``group_size`` messages (o
 within ``group_wait``), checks them, commits all their outcomes in one transaction (group commit)
 and only then acknowledges them, in order, in one write. (paho's network thread beside it handed
 the GIL back and forth several times per message.) Batching runs in the caller's thread. It does
-not poll blindly: it sleeps until a full batch's worth of readings was accepted, the oldest
-unbatched reading is ``batch_age`` old, or ``interval`` passed (readings another instance
-accepted), so a burst is anchored as soon as it can be.
+not poll blindly: it sleeps until a group was accepted (then it counts the unbatched readings of
+every instance: a batch is due when there are ``batch_size`` of them), the oldest unbatched reading
+is ``batch_age`` old, or ``interval`` passed, so a burst is anchored as soon as it can be.
 """
 
 from __future__ import annotations
@@ -80,8 +80,7 @@ class IotOracle:
         self._inbox: deque[tuple[Message, int]] = deque()
         self._connection = 0  # incremented when a connection is lost
         self._retry_at, self._retry_delay = 0.0, 1.0  # reconnecting: when next, and the backoff
-        self._accepted = 0  # readings this instance accepted since the batcher last looked
-        self._batch_ready = threading.Event()  # set when they fill a batch
+        self._accepted = threading.Event()  # set when a group accepted readings: a batch may be due
 
     def _session(self) -> Session:
         url = urlparse(self.config.broker_url)
@@ -161,9 +160,8 @@ class IotOracle:
             subscriber.ack(m.mid for m, connection in group if m.qos and connection == self._connection)
         except OSError as exc:
             self._lost(subscriber, exc)  # committed: the redelivery is recognised as a duplicate
-        self._accepted += sum(o.accepted for o in outcomes)  # only this thread adds; a lost race
-        if self._accepted >= self.config.batch_size:  # with the reset costs one interval at most
-            self._batch_ready.set()
+        if any(o.accepted for o in outcomes):  # the batcher looks whether a batch is due (two small
+            self._accepted.set()  # queries): instances sharing the subscription fill a batch together
         return True
 
     def _ingest(self, subscriber: Subscriber, halt: threading.Event) -> None:
@@ -193,8 +191,7 @@ class IotOracle:
         ingest.start()
         try:
             while not stop.is_set():
-                self._accepted = 0
-                self._batch_ready.clear()
+                self._accepted.clear()
                 try:
                     while self.batcher.step() and not stop.is_set():
                         pass  # a batch was anchored: the next may be ready already
@@ -203,7 +200,7 @@ class IotOracle:
                 wait = interval + random.uniform(0, interval / 4)
                 if self.batcher.next_due is not None:  # wake when the oldest reading is old enough
                     wait = min(wait, max(0.01, self.batcher.next_due - self.batcher.clock()))
-                self._batch_ready.wait(wait)
+                self._accepted.wait(wait)
         finally:
             halt.set()
             ingest.join()
