@@ -12,6 +12,7 @@ import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
+from iot.broker import MQTT_5, MQTT_311
 from oracles.iot.subscriber import CHUNK, Message, Session, Subscriber
 
 pytestmark = pytest.mark.broker
@@ -80,5 +81,31 @@ def test_packets_larger_than_one_read_are_put_together(mqtt_url: str) -> None:
         got = _read(subscriber, 3)
         assert [m.payload for m in got] == payloads
         subscriber.ack(m.mid for m in got)
+    finally:
+        subscriber.close()
+
+
+@pytest.mark.parametrize("protocol", [MQTT_5, MQTT_311])
+def test_credentials_and_both_protocol_versions(mqtt_url: str, protocol: int) -> None:
+    """The CONNECT with a user name and password (which the test broker accepts, as it accepts anyone)
+    and the MQTT 3.1.1 packet forms are what the broker understands: it delivers to the subscription."""
+    url, tag = urlparse(mqtt_url), secrets.token_hex(4)
+    subscriber = Subscriber(
+        Session(
+            url.hostname or "127.0.0.1",
+            url.port or 1883,
+            f"sub-cred-{tag}",
+            f"sub-cred/{tag}",
+            protocol=protocol,
+            username="oracle",
+            password="secret",
+        )
+    )
+    subscriber.connect()
+    try:
+        _publish(mqtt_url, [(f"sub-cred/{tag}", b"reading")])
+        (message,) = _read(subscriber, 1)
+        assert (message.topic, message.payload, message.qos) == (f"sub-cred/{tag}", b"reading", 1)
+        subscriber.ack([message.mid])
     finally:
         subscriber.close()
