@@ -19,10 +19,10 @@ from api.carbon.score import router as carbon_score_router
 from api.compliance.router import router as compliance_router
 from api.credit.router import router as credit_router
 from api.customs.router import router as customs_router
-from api.db import make_engine
+from api.db import POOL, make_engine
 from api.documents.router import router as documents_router
 from api.financing.router import router as financing_router
-from api.limits import BodyLimit, RateLimit
+from api.limits import BodyLimit, InFlight, RateLimit
 from api.orders.router import router as orders_router
 from api.orders.schemas import PurchaseOrderIn
 from api.participants.router import router as participants_router
@@ -61,6 +61,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.add_middleware(RecordRequests, metrics=app.state.metrics)
     app.add_middleware(RecordReads)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(InFlight, limit=(POOL["pool_size"] + POOL["max_overflow"]) // 2)
     if settings.rate_limit_per_minute:
         app.add_middleware(
             RateLimit, per_minute=settings.rate_limit_per_minute, burst=settings.rate_limit_burst

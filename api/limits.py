@@ -11,6 +11,7 @@ and metrics probes are not counted. Both are pure ASGI middleware, so they run b
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import math
@@ -91,6 +92,30 @@ def _replay(messages: list[Message], receive: Receive) -> Receive:
         return pending.pop(0) if pending else await receive()
 
     return replayed
+
+
+class InFlight:
+    """At most ``limit`` HTTP requests inside the app at once; the rest wait their turn (in order).
+
+    A sync endpoint runs in a worker thread (anyio's 40), holds a pooled database connection (40), and
+    after it returns its response is validated in a worker thread again, with the connection still
+    held. With more requests in flight than threads and connections, every thread waited for a
+    connection and every connection's request for a thread: at 120 concurrent clients the API answered
+    nothing for 30 s, then 500s. ``limit`` is half the pool, since a write may hold a second connection
+    (its journal row, on PostgreSQL), and at most the threads, so neither can run out."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app, self.limit = app, limit
+        self._slots: asyncio.Semaphore | None = None  # made in the server's event loop
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(self.limit)
+        async with self._slots:
+            await self.app(scope, receive, send)
 
 
 @dataclass

@@ -32,6 +32,10 @@ def current_caller(
             code="missing_api_key",
         )
     caller = authenticate(session, plaintext)
+    # end the read transaction: the connection goes back to the pool while the request waits for a worker
+    # thread for its endpoint (held across that wait, more requests than threads plus connections
+    # deadlocked: each held what another waited for)
+    session.commit()
     request.state.caller = caller
     return caller
 
