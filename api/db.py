@@ -16,8 +16,10 @@ from alembic import command
 from alembic.config import Config
 from fastapi import Depends, Query, Request
 from fastapi import Path as PathParam
-from sqlalchemy import Engine, Select, event, make_url
+from sqlalchemy import Engine, Select, make_url
 from sqlmodel import Session, create_engine
+
+from chain.sqlite import on_connect
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 T = TypeVar("T")
@@ -49,13 +51,7 @@ def make_engine(url: str) -> Engine:
         connect = {"check_same_thread": False, "timeout": 30}
         engine = create_engine(url, connect_args=connect, **({} if in_memory else POOL))
 
-        @event.listens_for(engine, "connect")
-        def _pragmas(dbapi_connection: Any, _record: Any) -> None:
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.close()
-
+        on_connect(engine, "journal_mode=WAL", "foreign_keys=ON")
         return engine
     return create_engine(url, pool_pre_ping=True, **POOL)
 

@@ -31,15 +31,15 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from hexbytes import HexBytes
-from sqlalchemy import BigInteger, Column, DateTime, Engine, Text, create_engine, delete, event, update
+from sqlalchemy import BigInteger, Column, DateTime, Engine, Text, create_engine, delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel, col, func, select
 from web3 import Web3
 
 from chain.errors import ChainError, Unavailable
+from chain.sqlite import on_connect
 
 log = logging.getLogger(__name__)
 
@@ -100,13 +100,7 @@ class Outbox:
         # which the OS holds) but is not fsynced, which cost 1.3 ms per journal row, twice per
         # transaction, while the sender holds its key's lock. Only an OS crash or power cut could lose
         # the last rows, and the embedded node on the same machine loses its own newer state with them.
-        @event.listens_for(own, "connect")
-        def _pragmas(dbapi_connection: Any, _record: Any) -> None:
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.close()
-
+        on_connect(own, "journal_mode=WAL", "synchronous=NORMAL")
         OutboxRow.__table__.create(own, checkfirst=True)  # type: ignore[attr-defined]
         return cls(own)
 

@@ -16,8 +16,9 @@ from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from api.asgi import StatusOf
 from api.audit.models import AuditAccess
 from api.auth.service import Caller
 from api.db import Page
@@ -47,16 +48,9 @@ class RecordReads:
             return
         reads: list[Read] = []
         token = _reads.set(reads)
-        status = 500
-
-        async def sent(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
+        answer = StatusOf(send)
         try:
-            await self.app(scope, receive, sent)
+            await self.app(scope, receive, answer)
         finally:
             _reads.reset(token)
             state = scope.get("state", {})
@@ -64,7 +58,8 @@ class RecordReads:
             read = scope["method"] in READS or state.get("read_only_form", False)  # web FormReader
             if isinstance(caller, Caller) and caller.is_auditing and read:
                 request = Request(scope)
-                await run_in_threadpool(_store, request.app.state.engine, caller, request, status, reads)
+                engine = request.app.state.engine
+                await run_in_threadpool(_store, engine, caller, request, answer.status, reads)
 
 
 def _store(engine: Engine, caller: Caller, request: Request, status: int, reads: list[Read]) -> None:

@@ -18,8 +18,9 @@ from prometheus_client import (
 )
 from sqlalchemy import text
 from sqlmodel import Session, select
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from api.asgi import StatusOf
 from api.carbon.models import IngestCounter
 
 router = APIRouter(tags=["operations"])
@@ -63,19 +64,12 @@ class RecordRequests:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        start, status = time.perf_counter(), 500
-
-        async def sent(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
+        start, answer = time.perf_counter(), StatusOf(send)
         try:
-            await self.app(scope, receive, sent)
+            await self.app(scope, receive, answer)
         finally:
             path = getattr(scope.get("route"), "path", "unmatched")
-            self.metrics.requests.labels(scope["method"], path, str(status)).inc()
+            self.metrics.requests.labels(scope["method"], path, str(answer.status)).inc()
             self.metrics.latency.labels(scope["method"], path).observe(time.perf_counter() - start)
 
 
