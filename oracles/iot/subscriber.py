@@ -20,6 +20,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from chain.docstore.cid import encode_varint  # MQTT's Variable Byte Integer is an unsigned LEB128
 from iot.broker import MQTT_5, MQTT_311
 
 CONNECT, CONNACK, PUBLISH, PUBACK, SUBSCRIBE, SUBACK = 0x10, 0x20, 0x30, 0x40, 0x82, 0x90
@@ -42,15 +43,6 @@ class Message:
 def encode_string(text: str) -> bytes:
     data = text.encode()
     return len(data).to_bytes(2, "big") + data
-
-
-def encode_varint(n: int) -> bytes:
-    out = bytearray()
-    while True:
-        n, digit = divmod(n, 128)
-        out.append(digit | (0x80 if n else 0))
-        if not n:
-            return bytes(out)
 
 
 def packet(header: int, body: bytes) -> bytes:
