@@ -61,7 +61,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.add_middleware(RecordRequests, metrics=app.state.metrics)
     app.add_middleware(RecordReads)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
-    app.add_middleware(InFlight, limit=(POOL["pool_size"] + POOL["max_overflow"]) // 2)
+    app.add_middleware(
+        InFlight, limit=(POOL["pool_size"] + POOL["max_overflow"]) // 2, reads=settings.read_concurrency
+    )
     if settings.rate_limit_per_minute:
         app.add_middleware(
             RateLimit, per_minute=settings.rate_limit_per_minute, burst=settings.rate_limit_burst

@@ -95,25 +95,38 @@ def _replay(messages: list[Message], receive: Receive) -> Receive:
 
 
 class InFlight:
-    """At most ``limit`` HTTP requests inside the app at once; the rest wait their turn (in order).
+    """At most ``limit`` HTTP requests inside the app at once, and of them at most ``reads`` reads (GET,
+    HEAD, OPTIONS); the rest wait their turn, in order, on the event loop.
 
-    A sync endpoint runs in a worker thread (anyio's 40), holds a pooled database connection (40), and
-    after it returns its response is validated in a worker thread again, with the connection still
-    held. With more requests in flight than threads and connections, every thread waited for a
+    ``limit``: a sync endpoint runs in a worker thread (anyio's 40), holds a pooled database connection
+    (40), and after it returns its response is validated in a worker thread again, with the connection
+    still held. With more requests in flight than threads and connections, every thread waited for a
     connection and every connection's request for a thread: at 120 concurrent clients the API answered
     nothing for 30 s, then 500s. ``limit`` is half the pool, since a write may hold a second connection
-    (its journal row, on PostgreSQL), and at most the threads, so neither can run out."""
+    (its journal row, on PostgreSQL), and at most the threads, so neither can run out.
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
-        self.app, self.limit = app, limit
+    ``reads``: a read is CPU work (SQLite, SQLAlchemy, pydantic) with little waiting, so more reads in
+    worker threads at once than there are cores only hand the GIL back and forth: at 20 at once a
+    receivable's detail cost twice the CPU it costs at 2 (half of it in the kernel). Writes wait on the
+    chain, not the CPU, and keep the whole ``limit``."""
+
+    SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
+
+    def __init__(self, app: ASGIApp, limit: int, reads: int | None = None) -> None:
+        self.app, self.limit, self.reads = app, limit, min(reads or limit, limit)
         self._slots: asyncio.Semaphore | None = None  # made in the server's event loop
+        self._read_slots: asyncio.Semaphore | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        if self._slots is None:
-            self._slots = asyncio.Semaphore(self.limit)
+        if self._slots is None or self._read_slots is None:
+            self._slots, self._read_slots = asyncio.Semaphore(self.limit), asyncio.Semaphore(self.reads)
+        if scope["method"] in self.SAFE:
+            async with self._read_slots, self._slots:  # a read's slot first: waiting, it holds no other
+                await self.app(scope, receive, send)
+            return
         async with self._slots:
             await self.app(scope, receive, send)
 

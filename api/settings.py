@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     rate_limit_per_minute: int = Field(default=6000, ge=0)  # per API key (or client address); 0: no limit
     rate_limit_burst: int = Field(default=1000, ge=1)
+    # reads (GET) inside the API at once (api/limits.InFlight): as many as the cores, more only contend
+    read_concurrency: int = Field(default_factory=lambda: max(2, os.cpu_count() or 2), ge=1, le=20)
     ipfs_api_url: str | None = Field(
         default=None, validation_alias=AliasChoices("TRADELEDGER_IPFS_API_URL", "IPFS_API_URL")
     )

@@ -197,6 +197,22 @@ class Indexer:
             return None
         return HexBytes(block["hash"]).to_0x_hex()
 
+    def _block_hashes(self, numbers: list[int]) -> dict[int, str | None]:
+        """The canonical hash of each of blocks ``numbers`` (None: the chain is shorter now), read in one
+        JSON-RPC batch: one round trip."""
+        answers = self.chain.w3.provider.make_batch_request(  # type: ignore[attr-defined]
+            [("eth_getBlockByNumber", [hex(n), False]) for n in numbers]
+        )
+        if not isinstance(answers, list):  # the node refused the batch as a whole
+            raise ChainError(f"the node refused a batch of block headers: {answers.get('error', answers)}")
+        hashes: dict[int, str | None] = {}
+        for number, answer in zip(numbers, answers, strict=True):
+            if "error" in answer:
+                raise ChainError(f"the node did not give block {number}: {answer['error']}")
+            block = answer.get("result")
+            hashes[number] = HexBytes(block["hash"]).to_0x_hex() if isinstance(block, dict) else None
+        return hashes
+
     def _check_reorg(self) -> int:
         """The last indexed block still on the canonical chain, rolling back what is not."""
         with Session(self.engine) as session:
@@ -308,8 +324,11 @@ class Indexer:
             raise ChainError(f"block {end} disappeared while indexing (a reorg); the next step rolls back")
         logs = self._logs(start, end)
         # the logs belong to the chain ending in end_hash only if that block is still there after them
-        # (a node restarted from an older state re-mines the same heights with other contents)
-        if self._block_hash(end) != end_hash:
+        # (a node restarted from an older state re-mines the same heights with other contents); the block
+        # before the range is read with it, to check below that the index still ends on this chain (read
+        # here, not inside the index's write transaction: on SQLite that would hold every writer up)
+        after = self._block_hashes([end, start - 1] if start > 0 else [end])
+        if after[end] != end_hash:
             raise ChainError(f"block {end} changed while indexing (a reorg); the next step rolls back")
         events = [e for e in map(self.decoder.decode, logs) if e is not None]
         with Session(self.engine) as session:
@@ -319,7 +338,7 @@ class Indexer:
             current = cp.block_number if cp is not None else self.start_block - 1
             if current != start - 1:  # another process indexed (or rolled back) meanwhile
                 return current
-            if cp is not None and current >= 0 and self._block_hash(current) != cp.block_hash:
+            if cp is not None and current >= 0 and after.get(current) != cp.block_hash:
                 raise ChainError(
                     f"block {current} changed since it was indexed (a reorg); the next step rolls back"
                 )

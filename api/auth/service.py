@@ -13,6 +13,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from api.auth.models import ApiKey
@@ -73,6 +74,14 @@ def create_api_key(session: Session, org_id: str, label: str, scopes: list[str])
     return row, plaintext
 
 
+# the key and its organisation in one query, built once: every request authenticates
+_KEY_AND_ORGANISATION = (
+    select(ApiKey, Organisation)
+    .join(Organisation, col(Organisation.org_id) == col(ApiKey.org_id))
+    .where(col(ApiKey.prefix) == bindparam("prefix"))
+)
+
+
 def authenticate(session: Session, plaintext: str) -> Caller:
     """The caller holding ``plaintext``; 401 ``invalid_api_key`` for anything else."""
     invalid = Unauthorized(
@@ -82,11 +91,7 @@ def authenticate(session: Session, plaintext: str) -> Caller:
     parts = plaintext.split("_")
     if len(parts) < 3 or parts[0] != "tl":
         raise invalid
-    found = session.exec(  # the key and its organisation in one query: every request authenticates
-        select(ApiKey, Organisation)
-        .join(Organisation, col(Organisation.org_id) == col(ApiKey.org_id))
-        .where(ApiKey.prefix == f"tl_{parts[1]}")
-    ).first()
+    found = session.exec(_KEY_AND_ORGANISATION, params={"prefix": f"tl_{parts[1]}"}).first()
     if found is None:
         raise invalid
     row, org = found

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from pydantic import BaseModel
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from api.documents.models import StoredDocument
@@ -61,6 +63,40 @@ def anchor_document(
     )
     session.add(row)
     return row
+
+
+# A page's documents in one query each. Built once, their lists expanding parameters: building and hashing
+# a statement per request cost more than running it (SQLAlchemy caches the compiled form by structure).
+_BY_ID = select(StoredDocument).where(col(StoredDocument.doc_id).in_(bindparam("ids", expanding=True)))
+_OF_ORDERS = (
+    select(StoredDocument)
+    .where(
+        col(StoredDocument.buyer).in_(bindparam("buyers", expanding=True)),
+        col(StoredDocument.po_number).in_(bindparam("numbers", expanding=True)),
+    )
+    .order_by(col(StoredDocument.anchored_block))
+)
+
+
+def documents_by_id(session: Session, ids: Iterable[str]) -> dict[str, StoredDocument]:
+    """The documents of ``ids`` held here, by id."""
+    return {d.doc_id: d for d in session.exec(_BY_ID, params={"ids": list(set(ids))})}
+
+
+def documents_of_orders(
+    session: Session, orders: Iterable[tuple[str, str]]
+) -> dict[tuple[str, str], list[StoredDocument]]:
+    """The documents of each order given as ``(buyer, PO number)`` (its buyer's under its PO's number), in
+    anchoring order; one query for all of them."""
+    wanted = set(orders)
+    found: dict[tuple[str, str], list[StoredDocument]] = {order: [] for order in wanted}
+    if not wanted:
+        return found
+    params = {"buyers": list({b for b, _ in wanted}), "numbers": list({n for _, n in wanted})}
+    for d in session.exec(_OF_ORDERS, params=params):
+        if (d.buyer, d.po_number) in found:  # not another buyer's order of the same number
+            found[(d.buyer, d.po_number)].append(d)
+    return found
 
 
 def documents_of_order(session: Session, buyer: str, po_number: str, kind: str) -> list[StoredDocument]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -13,7 +12,12 @@ from sqlmodel import col, or_, select
 from api.auth.service import Caller
 from api.db import Page
 from api.documents.models import StoredDocument
-from api.documents.service import anchor_document, purchase_order_document
+from api.documents.service import (
+    anchor_document,
+    documents_by_id,
+    documents_of_orders,
+    purchase_order_document,
+)
 from api.orders.models import CarrierBooking, OrderRow
 from api.orders.schemas import (
     DocumentOut,
@@ -51,8 +55,8 @@ HEX32 = r"^0x[0-9a-fA-F]{64}$"
 
 
 def document_out(row: StoredDocument, caller: Caller | None) -> DocumentOut:
-    parties = {row.issuer, row.buyer, json.loads(row.canonical).get("supplier")}
-    visible = caller is not None and caller.org_id in parties
+    content = json.loads(row.canonical)
+    visible = caller is not None and caller.org_id in {row.issuer, row.buyer, content.get("supplier")}
     return DocumentOut(
         id=row.doc_id,
         type=row.doc_type,
@@ -60,7 +64,7 @@ def document_out(row: StoredDocument, caller: Caller | None) -> DocumentOut:
         issuer=row.issuer,
         commitment=row.commitment,
         anchored_block=row.anchored_block,
-        content=json.loads(row.canonical) if visible else None,
+        content=content if visible else None,
     )
 
 
@@ -137,21 +141,11 @@ class OrdersService(ChainService):
         the whole page at once (three queries, not three per order)."""
         if not rows:
             return []
-        query = select(StoredDocument).where(col(StoredDocument.doc_id).in_({r.document_id for r in rows}))
-        numbers = {d.doc_id: d.number for d in self.session.exec(query)}
-        number = {r.order_id: numbers.get(r.document_id, "") for r in rows}
-        docs: dict[tuple[str, str], list[StoredDocument]] = defaultdict(list)
-        if detail:
-            query = (
-                select(StoredDocument)
-                .where(
-                    col(StoredDocument.buyer).in_({r.buyer for r in rows}),
-                    col(StoredDocument.po_number).in_(set(number.values())),
-                )
-                .order_by(col(StoredDocument.anchored_block))
-            )
-            for d in self.session.exec(query):
-                docs[(d.buyer, d.po_number)].append(d)
+        pos = documents_by_id(self.session, (r.document_id for r in rows))
+        number = {r.order_id: d.number if (d := pos.get(r.document_id)) else "" for r in rows}
+        docs = (
+            documents_of_orders(self.session, ((r.buyer, number[r.order_id]) for r in rows)) if detail else {}
+        )
         events = timelines(self.session, [[r.order_id] for r in rows]) if detail else [[] for _ in rows]
         return [
             OrderOut(

@@ -11,14 +11,24 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from api.documents.models import StoredDocument
+from api.documents.service import documents_by_id, documents_of_orders
 from api.financing.models import FinancingRow
 from api.orders.models import OrderRow
 from api.receivables.models import ReceivableRow
 
 DELIVERIES = ("goods_receipt", "shipment")
+
+# built once, lists as expanding parameters: building a statement per request cost more than running it
+_ORDERS = select(OrderRow).where(col(OrderRow.order_id).in_(bindparam("ids", expanding=True)))
+_FINANCINGS = (
+    select(FinancingRow)
+    .where(col(FinancingRow.receivable_id).in_(bindparam("ids", expanding=True)))
+    .order_by(col(FinancingRow.requested_block))
+)
 
 
 @dataclass
@@ -35,36 +45,15 @@ def evidence(session: Session, rows: Sequence[ReceivableRow]) -> dict[str, Evide
     if not rows:
         return {}
     order_ids = {r.order_id for r in rows}
-    orders = {
-        o.order_id: o for o in session.exec(select(OrderRow).where(col(OrderRow.order_id).in_(order_ids)))
-    }
+    orders = {o.order_id: o for o in session.exec(_ORDERS, params={"ids": list(order_ids)})}
     doc_ids = {r.invoice_doc for r in rows} | {o.document_id for o in orders.values()}
     doc_ids |= {r.match_result for r in rows if r.match_result}
-    docs = {
-        d.doc_id: d
-        for d in session.exec(select(StoredDocument).where(col(StoredDocument.doc_id).in_(doc_ids)))
-    }
+    docs = documents_by_id(session, doc_ids)
     # an order's documents are those of its buyer under its PO's number ("" when the PO is not held here)
     numbers = {o.order_id: d.number if (d := docs.get(o.document_id)) else "" for o in orders.values()}
-    deliveries: dict[tuple[str, str], list[StoredDocument]] = defaultdict(list)
-    query = (
-        select(StoredDocument)
-        .where(
-            col(StoredDocument.buyer).in_({o.buyer for o in orders.values()}),
-            col(StoredDocument.po_number).in_(set(numbers.values())),
-            col(StoredDocument.doc_type).in_(DELIVERIES),
-        )
-        .order_by(col(StoredDocument.anchored_block))
-    )
-    for d in session.exec(query) if orders else ():
-        deliveries[(d.buyer, d.po_number)].append(d)
+    of_orders = documents_of_orders(session, ((o.buyer, numbers[o.order_id]) for o in orders.values()))
     financings: dict[str, list[FinancingRow]] = defaultdict(list)
-    query_f = (
-        select(FinancingRow)
-        .where(col(FinancingRow.receivable_id).in_({r.receivable_id for r in rows}))
-        .order_by(col(FinancingRow.requested_block))
-    )
-    for f in session.exec(query_f):
+    for f in session.exec(_FINANCINGS, params={"ids": list({r.receivable_id for r in rows})}):
         financings[f.receivable_id].append(f)
     out: dict[str, Evidence] = {}
     for r in rows:
@@ -72,7 +61,9 @@ def evidence(session: Session, rows: Sequence[ReceivableRow]) -> dict[str, Evide
         ids = [r.invoice_doc] + ([order.document_id] if order else [])
         shown = [d for i in ids if (d := docs.get(i)) is not None]
         if order is not None:
-            shown += deliveries.get((order.buyer, numbers[order.order_id]), [])
+            shown += [
+                d for d in of_orders[(order.buyer, numbers[order.order_id])] if d.doc_type in DELIVERIES
+            ]
         match = docs.get(r.match_result) if r.match_result else None
         out[r.receivable_id] = Evidence(shown, match, financings.get(r.receivable_id, []))
     return out

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import select  # sqlmodel's select takes at most four columns
+from sqlalchemy import bindparam, select  # sqlmodel's select takes at most four columns
 from sqlmodel import Session, and_, col
 
 from api.orders.schemas import EventOut
@@ -32,6 +32,30 @@ def timeline(session: Session, *ids: str) -> list[EventOut]:
     return timelines(session, [ids])[0]
 
 
+_EVENT = ChainEventRow
+# built once, the ids an expanding parameter: building and hashing the statement cost more than running it
+_MENTIONED = (
+    select(
+        col(EventMention.object_id),
+        col(_EVENT.id),
+        col(_EVENT.block_number),
+        col(_EVENT.tx_hash),
+        col(_EVENT.contract),
+        col(_EVENT.name),
+        col(_EVENT.args),
+    )
+    .join(
+        _EVENT,
+        and_(
+            col(_EVENT.tx_hash) == col(EventMention.tx_hash),
+            col(_EVENT.log_index) == col(EventMention.log_index),
+        ),
+    )
+    .where(col(EventMention.object_id).in_(bindparam("ids", expanding=True)))
+    .order_by(col(_EVENT.block_number), col(_EVENT.log_index))
+)
+
+
 def timelines(session: Session, groups: Sequence[Iterable[str]]) -> list[list[EventOut]]:
     """``timeline`` of each group of ids, in one query for all of them (a page of records).
 
@@ -41,30 +65,10 @@ def timelines(session: Session, groups: Sequence[Iterable[str]]) -> list[list[Ev
     every = set().union(*wanted) if wanted else set()
     if not every:
         return [[] for _ in wanted]
-    event = ChainEventRow
-    query = (
-        select(
-            col(EventMention.object_id),
-            col(event.id),
-            col(event.block_number),
-            col(event.tx_hash),
-            col(event.contract),
-            col(event.name),
-            col(event.args),
-        )
-        .join(
-            event,
-            and_(
-                col(event.tx_hash) == col(EventMention.tx_hash),
-                col(event.log_index) == col(EventMention.log_index),
-            ),
-        )
-        .where(col(EventMention.object_id).in_(sorted(every)))
-        .order_by(col(event.block_number), col(event.log_index))
-    )
     decoded: dict[int | None, EventOut] = {}
     found: list[tuple[str, int | None]] = []
-    for object_id, event_id, block, tx_hash, contract, name, args in session.connection().execute(query):
+    found_rows = session.connection().execute(_MENTIONED, {"ids": sorted(every)})
+    for object_id, event_id, block, tx_hash, contract, name, args in found_rows:
         if event_id not in decoded:
             decoded[event_id] = EventOut.model_construct(  # our own index's columns: nothing to validate
                 block=block, tx_hash=tx_hash, contract=contract, event=name, args=json.loads(args)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterator
 
@@ -9,10 +10,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session
+from starlette.types import Message, Receive, Scope, Send
 
 from api.app import create_app
 from api.auth.service import list_keys
-from api.limits import RateLimit, caller_of
+from api.limits import InFlight, RateLimit, caller_of
 from api.settings import Settings
 from tests.api.conftest import Tenants
 
@@ -109,3 +111,50 @@ def test_a_bucket_refills_at_the_rate_and_forgets_the_oldest_callers() -> None:
     limit.take("b")
     limit.take("c")
     assert list(limit.buckets) == ["b", "c"]
+
+
+def test_reads_are_admitted_a_few_at_a_time_while_writes_keep_the_whole_limit() -> None:
+    inside = {"GET": 0, "POST": 0}
+    most = {"GET": 0, "POST": 0}
+    release = asyncio.Event()
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        method = scope["method"]
+        inside[method] += 1
+        most[method] = max(most[method], inside[method])
+        await release.wait()
+        inside[method] -= 1
+
+    limited = InFlight(app, limit=6, reads=2)
+
+    async def call(method: str) -> None:
+        await limited({"type": "http", "method": method}, _no_body, _discard)
+
+    async def run() -> None:
+        calls = [asyncio.create_task(call("GET")) for _ in range(8)]
+        calls += [asyncio.create_task(call("POST")) for _ in range(4)]
+        while sum(inside.values()) < 6:  # every read slot and as many writes as the rest of the limit
+            await asyncio.sleep(0)
+        assert inside == {"GET": 2, "POST": 4}
+        release.set()
+        await asyncio.gather(*calls)
+
+    asyncio.run(run())
+    assert most == {"GET": 2, "POST": 4} and inside == {"GET": 0, "POST": 0}
+
+
+def test_the_read_limit_never_exceeds_the_whole_limit() -> None:
+    assert InFlight(_discard_app, limit=3, reads=10).reads == 3
+    assert InFlight(_discard_app, limit=20).reads == 20
+
+
+async def _no_body() -> Message:
+    return {"type": "http.request", "body": b"", "more_body": False}
+
+
+async def _discard(message: Message) -> None:
+    return None
+
+
+async def _discard_app(scope: Scope, receive: Receive, send: Send) -> None:
+    return None
