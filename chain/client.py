@@ -100,7 +100,7 @@ class NodeProvider(HTTPProvider):
         reads = retry is not None and all(
             check_if_retry_on_failure(m, retry.method_allowlist) for m, _ in batch_requests
         )
-        attempts = retry.retries if retry is not None and reads else 1
+        attempts = max(1, retry.retries) if retry is not None and reads else 1
         for attempt in range(attempts):
             try:
                 return super().make_batch_request(batch_requests)
@@ -109,7 +109,7 @@ class NodeProvider(HTTPProvider):
                 if retry is None or not retried or attempt == attempts - 1:
                     raise self._unavailable(f"a batch of {len(batch_requests)} calls", exc) from exc
                 time.sleep(retry.backoff_factor * 2**attempt)
-        raise AssertionError("unreachable")
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
     def _unavailable(self, what: str, exc: Exception) -> Unavailable:
         return Unavailable(

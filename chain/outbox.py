@@ -141,7 +141,7 @@ class Outbox:
             rows = session.exec(
                 select(OutboxRow).where(OutboxRow.scope == name, col(OutboxRow.state).in_((SIGNED, *LIVE)))
             ).all()
-        return [r.tx_hash for r in rows if r.state in LIVE or _known(w3, r.tx_hash)]
+        return [r.tx_hash for r in rows if r.state in LIVE or node_holds(w3, r.tx_hash)]
 
     # --- recovery -----------------------------------------------------------------------------
 
@@ -178,7 +178,7 @@ class Outbox:
         return [
             row
             for row in self.unmined(w3)
-            if row.state == MINED or (_aware(row.created_at) < young and not _known(w3, row.tx_hash))
+            if row.state == MINED or (_aware(row.created_at) < young and not node_holds(w3, row.tx_hash))
         ]
 
     def recover(self, w3: Web3, *, abandon: Iterable[str] = ()) -> int:
@@ -200,7 +200,7 @@ class Outbox:
             sent, previous = 0, None
             for row in rows:
                 row = session.merge(row)
-                if _known(w3, row.tx_hash):
+                if node_holds(w3, row.tx_hash):
                     if row.state == SIGNED:
                         row.state = SENT
                     continue
@@ -232,7 +232,7 @@ class Outbox:
     def _rebroadcast(self, w3: Web3, row: OutboxRow) -> bool:
         """Send ``row`` again; False when the node refuses it (its nonce is another transaction's)."""
         response = w3.provider.make_request("eth_sendRawTransaction", [row.raw])  # type: ignore[arg-type]
-        if response.get("error") and not _known(w3, row.tx_hash):
+        if response.get("error") and not node_holds(w3, row.tx_hash):
             log.error(
                 "transaction %s (%s) was lost by the node and it refuses it again (%s): its nonce %d is "
                 "another transaction's, and its effect is not on chain",
@@ -271,7 +271,8 @@ def mined_counts(w3: Web3, accounts: list[str]) -> dict[str, int]:
     return counts
 
 
-def _known(w3: Web3, tx_hash: str) -> bool:
+def node_holds(w3: Web3, tx_hash: str) -> bool:
+    """Whether the node holds ``tx_hash``, pending or mined."""
     response = w3.provider.make_request("eth_getTransactionByHash", [tx_hash])  # type: ignore[arg-type]
     return isinstance(response.get("result"), dict)
 

@@ -32,7 +32,7 @@ from hexbytes import HexBytes
 from web3 import Web3
 
 from chain.errors import ChainError, ChainRevert, Unavailable
-from chain.outbox import ABANDONED, MINED, SENT, Outbox
+from chain.outbox import ABANDONED, MINED, SENT, Outbox, node_holds
 from chain.reverts import ErrorDecoder
 
 log = logging.getLogger(__name__)
@@ -231,14 +231,13 @@ class Sender:
 
         Raises ``Unavailable`` when the node cannot say: the transaction may be pending there."""
         try:
-            response = self.w3.provider.make_request("eth_getTransactionByHash", [tx_hash.to_0x_hex()])  # type: ignore[arg-type]
+            return node_holds(self.w3, tx_hash.to_0x_hex())
         except Unavailable as exc:
             raise Unavailable(
                 f"transaction {tx_hash.to_0x_hex()} was sent but the node stopped answering, so whether it "
                 "arrived is unknown; retry once the node is back (with the same Idempotency-Key)",
                 code="chain_unavailable",
             ) from exc
-        return isinstance(response.get("result"), dict)
 
     def _poll_receipt(self, tx_hash: str) -> dict[str, Any]:
         deadline = time.monotonic() + self.receipt_timeout
