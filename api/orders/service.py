@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -45,6 +44,7 @@ from api.trade.documents import (
     parse_purchase_order,
     parse_purchase_order_csv,
     parse_shipment,
+    read_json,
 )
 from chain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from chain.ids import from_hex32, to_hex32
@@ -55,7 +55,7 @@ HEX32 = r"^0x[0-9a-fA-F]{64}$"
 
 
 def document_out(row: StoredDocument, caller: Caller | None) -> DocumentOut:
-    content = json.loads(row.canonical)
+    content = read_json(row.canonical)
     visible = caller is not None and caller.org_id in {row.issuer, row.buyer, content.get("supplier")}
     return DocumentOut(
         id=row.doc_id,

@@ -42,6 +42,7 @@ from api.trade.documents import (
     from_canonical,
     invoice_fingerprint,
     parse_invoice,
+    read_json,
 )
 from api.trade.matching import MatchResult, Tolerance, match
 from chain.client import OPERATOR, Chain
@@ -61,7 +62,7 @@ def _match_out(doc: StoredDocument | None) -> MatchOut | None:
     """The match result document as the receivable shows it."""
     if doc is None:
         return None
-    data = json.loads(doc.canonical)
+    data = read_json(doc.canonical)
     return MatchOut(
         status=data["status"],
         rules_version=data["rules_version"],

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 
 from sqlalchemy import bindparam, select  # sqlmodel's select takes at most four columns
@@ -10,6 +9,7 @@ from sqlmodel import Session, and_, col
 
 from api.orders.schemas import EventOut
 from api.timeline.models import EventMention
+from api.trade.documents import read_json
 from chain.index_models import ChainEventRow
 
 
@@ -20,7 +20,7 @@ def event_out(row: ChainEventRow) -> EventOut:
         tx_hash=row.tx_hash,
         contract=row.contract,
         event=row.name,
-        args=json.loads(row.args),
+        args=read_json(row.args),
     )
 
 
@@ -71,7 +71,7 @@ def timelines(session: Session, groups: Sequence[Iterable[str]]) -> list[list[Ev
     for object_id, event_id, block, tx_hash, contract, name, args in found_rows:
         if event_id not in decoded:
             decoded[event_id] = EventOut.model_construct(  # our own index's columns: nothing to validate
-                block=block, tx_hash=tx_hash, contract=contract, event=name, args=json.loads(args)
+                block=block, tx_hash=tx_hash, contract=contract, event=name, args=read_json(args)
             )
         found.append((object_id, event_id))
     out: list[list[EventOut]] = []

@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -595,6 +596,21 @@ def _document_json(data: dict[str, Any]) -> bytes:
         return orjson.dumps(data, option=orjson.OPT_SORT_KEYS)
     except orjson.JSONEncodeError:
         return canonical_json(data)
+
+
+_LONG_NUMBER = re.compile(r"\d{19}")
+
+
+def read_json(text: str) -> Any:
+    """``json.loads(text)``, by orjson (three times faster) when that gives the same: orjson reads an
+    integer beyond 64 bits as a float, so a text with a run of 19 digits or more goes through json, as
+    does one orjson refuses (json is the more lenient, e.g. with lone surrogates)."""
+    if not _LONG_NUMBER.search(text):
+        try:
+            return orjson.loads(text)
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(text)
 
 
 def _drop_unset(model: BaseModel, data: dict[str, Any]) -> None:

@@ -73,3 +73,27 @@ def test_documents_canonical_bytes_are_unchanged() -> None:
         assert canonical_bytes(doc) == canonical_json(json.loads(canonical_bytes(doc)))
         assert json.loads(canonical_bytes(doc))["type"] == type(doc).__name__
         assert set(json.loads(canonical_bytes(doc))) <= set(data) | {"type"}
+
+
+@given(dumps, st.booleans())
+def test_read_json_reads_what_json_loads_reads(data: Any, ascii_only: bool) -> None:
+    text = json.dumps(data, ensure_ascii=ascii_only)  # lone surrogates too, escaped or not
+    expected = json.loads(text)
+    read = documents.read_json(text)
+    assert read == expected
+    assert _types(read) == _types(expected)  # an integer beyond 64 bits stays an integer, not a float
+
+
+def test_read_json_keeps_integers_beyond_64_bits_exact() -> None:
+    for number in (2**63, -(2**63) - 1, 2**64, 2**256 - 1):
+        text = json.dumps({"amount": number, "lines": [number]})
+        assert documents.read_json(text) == {"amount": number, "lines": [number]}
+        assert type(documents.read_json(text)["amount"]) is int
+
+
+def _types(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _types(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_types(v) for v in value]
+    return type(value)
