@@ -115,6 +115,7 @@ class Sender:
                 call[key] = HexBytes(call[key]).to_0x_hex()
             elif isinstance(call.get(key), int):
                 call[key] = hex(call[key])
+        resent = self.outbox.rebroadcasts if self.outbox else 0
         response = self.w3.provider.make_request("eth_estimateGas", [call])  # type: ignore[arg-type]
         if "error" in response:
             error = response["error"]
@@ -122,7 +123,11 @@ class Sender:
             if isinstance(data, dict):  # some clients nest it
                 data = data.get("data")
             if data and data != "0x":
-                if again and self.recover_lost and self.recover_lost():
+                # the revert may have been a lost transaction's absence: estimate again once it is back,
+                # whether this recovery sent it again or another thread's did meanwhile (then there was
+                # nothing left to recover, but the estimate was made on the state without it)
+                recovered = again and self.recover_lost is not None and self.recover_lost()
+                if recovered or (again and self.outbox is not None and self.outbox.rebroadcasts != resent):
                     return self.estimate(tx, context, again=False)
                 raise self.decoder.decode(data, context=context)
             raise ChainError(
